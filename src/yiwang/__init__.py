@@ -1,0 +1,1 @@
+"""Yiwang (一网): an integrated Internet + Government Services platform for one province."""

@@ -1,0 +1,1 @@
+"""Registers the catalog's benchmarks (bench/search.py holds the search benchmark)."""

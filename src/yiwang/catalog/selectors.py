@@ -1,0 +1,173 @@
+"""Reads of the catalog used by pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+
+from yiwang.catalog.constants import VersionStatus
+from yiwang.catalog.diff import Change, diff
+from yiwang.catalog.models import (
+    CatalogItem,
+    SearchEntry,
+    SearchTerm,
+    ServiceItem,
+    ServiceItemVersion,
+)
+from yiwang.catalog.search import EVENT, SECTOR, THEME, Filters, search_entries
+from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.identifiers import is_division_code
+from yiwang.regions.models import Region
+
+MAX_PAGE_SIZE = 50
+MAX_PAGE = 500
+
+
+@dataclass
+class SearchPage:
+    count: int
+    page: int
+    size: int
+    results: list[SearchEntry]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+
+def check_region(code: str) -> str:
+    if not code:
+        return ""
+    if not is_division_code(code):
+        raise DomainError.of("region", "区划代码应为12位数字")
+    if not Region.objects.filter(code=code).exists():
+        raise DomainError.of("region", f"区划 {code} 不存在")
+    return code
+
+
+def search(query: str, filters: Filters, *, page: int = 1, size: int = 20) -> SearchPage:
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise DomainError.of("size", f"每页条数应在1到{MAX_PAGE_SIZE}之间")
+    if not 1 <= page <= MAX_PAGE:
+        raise DomainError.of("page", f"页码应在1到{MAX_PAGE}之间")
+    entries = search_entries(query, filters)
+    count = entries.count()
+    offset = (page - 1) * size
+    return SearchPage(
+        count, page, size, list(entries[offset : offset + size]) if offset < count else []
+    )
+
+
+def published_version(service_item: ServiceItem) -> ServiceItemVersion | None:
+    return service_item.versions.filter(status=VersionStatus.PUBLISHED).first()
+
+
+def guide_of(implementation_code: str) -> tuple[ServiceItem, ServiceItemVersion]:
+    """The published guide of an implementation, for the public page and the API."""
+    item = (
+        ServiceItem.objects.select_related(
+            "catalog_item", "catalog_item__main_item", "agency", "region"
+        )
+        .filter(implementation_code=implementation_code)
+        .first()
+    )
+    version = published_version(item) if item else None
+    if version is None:
+        raise NotFound(f"事项 {implementation_code}")
+    return item, version
+
+
+def other_levels(item: ServiceItem, region_code: str = "") -> list[SearchEntry]:
+    """The same catalog item implemented elsewhere (for the guide's "other regions" list)."""
+    entries = SearchEntry.objects.filter(catalog_item_id=item.catalog_item_id).exclude(
+        service_item=item
+    )
+    return list(entries.order_by("level", "region_code")[:20])
+
+
+def version_history(item: ServiceItem) -> list[ServiceItemVersion]:
+    return list(item.versions.order_by("-number"))
+
+
+def version_changes(old: ServiceItemVersion | None, new: ServiceItemVersion) -> list[Change]:
+    """Field-level changes from `old` to `new` (everything is new for a first version)."""
+    before = {"elements": old.elements, "guide": old.guide} if old else {}
+    return diff(before, {"elements": new.elements, "guide": new.guide})
+
+
+def previous_version(version: ServiceItemVersion) -> ServiceItemVersion | None:
+    return (
+        version.service_item.versions.filter(number__lt=version.number).order_by("-number").first()
+    )
+
+
+def facet_values(prefix: str) -> list[tuple[str, int]]:
+    """Themes, life events or sectors with how many catalog items carry each."""
+    rows = (
+        SearchTerm.objects.filter(term__startswith=prefix)
+        .values("term")
+        .annotate(items=Count("catalog_item"))
+        .order_by("-items", "term")
+    )
+    return [(row["term"][len(prefix) :], row["items"]) for row in rows]
+
+
+def themes() -> list[tuple[str, int]]:
+    return facet_values(THEME)
+
+
+def life_events() -> list[tuple[str, int]]:
+    return facet_values(EVENT)
+
+
+def sectors() -> list[tuple[str, int]]:
+    return facet_values(SECTOR)
+
+
+def facet_key(kind: str, value: str) -> str:
+    prefixes = {"theme": THEME, "event": EVENT, "sector": SECTOR}
+    if kind not in prefixes:
+        raise DomainError.of("by", "浏览方式应为 theme、event 或 sector")
+    return prefixes[kind] + value
+
+
+def popular_items(limit: int = 12) -> list[CatalogItem]:
+    return list(
+        CatalogItem.objects.filter(main_item__isnull=True).order_by("-popularity", "basic_code")[
+            :limit
+        ]
+    )
+
+
+def catalog_items(page: int = 1, size: int = 50, item_type: str = ""):
+    items = CatalogItem.objects.select_related("main_item").order_by("basic_code")
+    if item_type:
+        items = items.filter(item_type=item_type)
+    return Paginator(items, size).get_page(page)
+
+
+def get_catalog_item(basic_code: str) -> CatalogItem:
+    item = CatalogItem.objects.filter(basic_code=basic_code).first()
+    if item is None:
+        raise NotFound(f"基本目录事项 {basic_code}")
+    return item
+
+
+def get_service_item(implementation_code: str) -> ServiceItem:
+    item = (
+        ServiceItem.objects.select_related("catalog_item", "agency", "region")
+        .filter(implementation_code=implementation_code)
+        .first()
+    )
+    if item is None:
+        raise NotFound(f"实施清单事项 {implementation_code}")
+    return item
+
+
+def get_version(item: ServiceItem, number: int) -> ServiceItemVersion:
+    version = item.versions.filter(number=number).first()
+    if version is None:
+        raise NotFound(f"第{number}版")
+    return version

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "yiwang.core"
+    label = "core"
+    verbose_name = "基础内核"
+
+    def ready(self) -> None:
+        from yiwang.core import events
+
+        events.start_inprocess_worker_if_configured()

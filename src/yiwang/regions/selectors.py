@@ -1,0 +1,54 @@
+"""Reads of regions and organizations used by pages, the API and other contexts."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yiwang.core.errors import NotFound
+from yiwang.regions.constants import PREFIX_LENGTH, Level
+from yiwang.regions.models import Organization, Region
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """Codes of the division and every level above it, province first, derived from the code."""
+    codes = []
+    for length in PREFIX_LENGTH.values():
+        candidate = code[:length].ljust(12, "0")
+        if candidate not in codes:
+            codes.append(candidate)
+        if candidate == code:
+            break
+    return codes
+
+
+def level_of_code(code: str) -> Level:
+    """The level a 12-digit code denotes: the first level whose digits end the code."""
+    for level in Level:
+        if not code[PREFIX_LENGTH[level] :].strip("0"):
+            return level
+    return Level.VILLAGE
+
+
+def get_region(code: str) -> Region:
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise NotFound(f"行政区划 {code}")
+    return region
+
+
+def region_path(code: str) -> list[Region]:
+    """The division and its ancestors, province first."""
+    by_code = Region.objects.in_bulk(ancestor_codes(code), field_name="code")
+    return [by_code[c] for c in ancestor_codes(code) if c in by_code]
+
+
+def children_of(code: str) -> QuerySet[Region]:
+    return Region.objects.filter(parent__code=code).exclude(name="市辖区").order_by("code")
+
+
+def top_region() -> Region | None:
+    return Region.objects.filter(level=Level.PROVINCE).order_by("code").first()
+
+
+def organizations_in(code: str) -> QuerySet[Organization]:
+    return Organization.objects.filter(region__code=code).select_related("region").order_by("name")
