@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from yiwang.catalog import selectors, services
@@ -212,7 +212,7 @@ def catalog_item(request, basic_code: str):
     "/items", response={201: CatalogItemOut, **ERRORS}, auth=django_auth, summary="新增基本目录事项"
 )
 def create_catalog_item(request, payload: CatalogItemIn):
-    return 201, services.create_catalog_item(actor=request.user, **payload.dict())
+    return Status(201, services.create_catalog_item(actor=request.user, **payload.dict()))
 
 
 class CatalogItemPatch(Schema):
@@ -272,7 +272,7 @@ def create_service_item(request, payload: ServiceItemIn):
         guide=payload.guide,
         change_note=payload.change_note,
     )
-    return 201, _version(version)
+    return Status(201, _version(version))
 
 
 @router.post(
@@ -282,9 +282,8 @@ def create_service_item(request, payload: ServiceItemIn):
     summary="新建修订草稿",
 )
 def start_revision(request, code: str):
-    return 201, _version(
-        services.start_revision(actor=request.user, service_item=selectors.get_service_item(code))
-    )
+    item = selectors.get_service_item(code)
+    return Status(201, _version(services.start_revision(actor=request.user, service_item=item)))
 
 
 @router.put(

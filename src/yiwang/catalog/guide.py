@@ -140,6 +140,12 @@ def online_depth(stages: set[int], visits: int) -> int:
 
 
 LABELS = {
+    "guide": "办事指南",
+    "elements": "基本要素",
+    "item_type": "事项类型",
+    "basic_code": "基本编码",
+    "legal_basis": "设定依据",
+    "revision": "目录修订号",
     "audience": "服务对象",
     "handling_kind": "办件类型",
     "conditions": "受理条件",

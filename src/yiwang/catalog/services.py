@@ -34,7 +34,7 @@ from yiwang.catalog.models import (
     Synonym,
 )
 from yiwang.catalog.permissions import require_basic_catalog_admin, require_scope
-from yiwang.catalog.plugins.codes import code_schemes
+from yiwang.catalog.plugins.codes import basic_code_problems, code_schemes
 from yiwang.catalog.workflow import check_transition
 from yiwang.core.errors import DomainError, FieldError
 from yiwang.core.events import record_event
@@ -105,6 +105,8 @@ def create_catalog_item(
     """Add an item to the basic catalog (province-level catalog admins only)."""
     require_basic_catalog_admin(actor)
     basic_code = (basic_code or "").strip().upper()
+    if basic_code_problems(basic_code):
+        raise DomainError([FieldError("basic_code", p) for p in basic_code_problems(basic_code)])
     item = CatalogItem(basic_code=basic_code, **_clean_catalog_data(data, basic_code=basic_code))
     problems = catalog_item_problems(item)
     if problems:

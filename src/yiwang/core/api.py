@@ -6,7 +6,7 @@ import logging
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -143,4 +143,4 @@ def health(request):
         "database": {"ok": database_ok, "vendor": connection.vendor},
         "queue": queue,
     }
-    return (200 if database_ok else 503), body
+    return Status(200 if database_ok else 503, body)

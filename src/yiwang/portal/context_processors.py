@@ -1,19 +1,16 @@
 """What every portal page needs: the chosen region and the large-text mode."""
 
-from yiwang.regions import selectors
+from yiwang.portal import visitor
 
-LARGE_TEXT_COOKIE = "yiwang_large_text"
-REGION_COOKIE = "yiwang_region"
+# The cookie names' first home; kept so importers of this module keep working.
+LARGE_TEXT_COOKIE = visitor.LARGE_TEXT_COOKIE
+REGION_COOKIE = visitor.REGION_COOKIE
 
 
 def portal(request) -> dict:
-    code = request.GET.get("region") or request.COOKIES.get(REGION_COOKIE, "")
-    path = selectors.region_path(code) if code.isdigit() and len(code) == 12 else []
-    if not path:
-        top = selectors.top_region()
-        path = [top] if top else []
+    path = visitor.region_path(request)
     return {
-        "large_text": request.COOKIES.get(LARGE_TEXT_COOKIE) == "1",
+        "large_text": visitor.large_text(request),
         "region_path": path,
         "current_region": path[-1] if path else None,
     }

@@ -1,0 +1,130 @@
+import pytest
+
+from yiwang.catalog.models import ServiceItem
+from yiwang.catalog.tests.factories import FOOD_GUIDE, food_guide
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_api_returns_count_and_results_with_fields(client, world):
+    version = world.implement(world.county_agency)
+    body = client.get("/api/catalog/search", {"q": "食品经营", "region": "430102000000"}).json()
+    assert body["count"] == 1
+    result = body["results"][0]
+    assert result["implementation_code"] == version.service_item.implementation_code
+    assert result["agency"] == "芙蓉区市场监督管理局"
+    assert result["region_code"] == "430102000000"
+    assert result["online_depth"] == 4 and result["visits"] == 0
+
+
+def test_region_filter_shows_that_region_and_the_levels_above(client, world):
+    world.implement(world.province_agency)
+    world.implement(world.county_agency)
+    world.implement(world.other_county_agency)
+    regions = {
+        r["region_code"]
+        for r in client.get("/api/catalog/search", {"q": "食品", "region": "430102000000"}).json()[
+            "results"
+        ]
+    }
+    assert regions == {"430000000000", "430102000000"}
+    results = client.get("/api/catalog/search", {"q": "食品", "region": "430102000000"}).json()[
+        "results"
+    ]
+    assert results[0]["region_code"] == "430102000000"  # the nearest office first
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "食品' OR 1=1 --",
+        "🍜开饭店🍜",
+        "shipin 经营",
+        "SELECT * FROM catalog_catalogitem",
+        "％＠＃",
+        " " * 40,
+    ],
+)
+def test_odd_queries_answer_200(client, world, q):
+    world.implement(world.county_agency)
+    response = client.get("/api/catalog/search", {"q": q})
+    assert response.status_code == 200
+    assert response.json()["count"] >= 0
+
+
+def test_overlong_query_and_bad_filters_are_400_with_reasons(client, world):
+    long = client.get("/api/catalog/search", {"q": "食" * 51})
+    assert long.status_code == 400 and "最多50个字" in long.json()["detail"]
+    region = client.get("/api/catalog/search", {"q": "食品", "region": "4301"})
+    assert region.status_code == 400 and "12位" in region.json()["detail"]
+    unknown = client.get("/api/catalog/search", {"q": "食品", "region": "439999000000"})
+    assert unknown.status_code == 400 and "不存在" in unknown.json()["detail"]
+    audience = client.get("/api/catalog/search", {"q": "食品", "audience": "alien"})
+    assert audience.status_code == 400 and audience.json()["errors"][0]["field"] == "audience"
+
+
+def test_guide_api_shows_the_published_version(client, world):
+    version = world.implement(world.county_agency)
+    code = version.service_item.implementation_code
+    body = client.get(f"/api/catalog/service-items/{code}").json()
+    assert body["elements"]["basic_code"] == "XK00012000"
+    assert body["guide"]["materials"][0]["name"] == FOOD_GUIDE["materials"][0]["name"]
+    assert client.get("/api/catalog/service-items/NOPE").status_code == 404
+
+
+def test_drafts_are_invisible_to_the_public(client, world):
+    version = world.implement(world.county_agency, publish=False)
+    code = version.service_item.implementation_code
+    assert client.get(f"/api/catalog/service-items/{code}").status_code == 404
+    assert client.get(f"/api/catalog/service-items/{code}/versions").json() == []
+    assert client.get(f"/api/catalog/service-items/{code}/versions/1/changes").status_code == 404
+
+
+def test_writes_need_login_and_scope(client, world):
+    payload = {
+        "basic_code": "XK00012000",
+        "agency_uscc": world.county_agency.uscc,
+        "guide": food_guide(),
+    }
+    assert (
+        client.post(
+            "/api/catalog/service-items", payload, content_type="application/json"
+        ).status_code
+        == 401
+    )
+    client.force_login(world.editor(world.other_county))
+    response = client.post("/api/catalog/service-items", payload, content_type="application/json")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_editor_creates_and_submits_through_the_api(client, world):
+    client.force_login(world.editor(world.county, world.county_agency))
+    payload = {
+        "basic_code": "XK00012000",
+        "agency_uscc": world.county_agency.uscc,
+        "guide": food_guide(),
+    }
+    created = client.post("/api/catalog/service-items", payload, content_type="application/json")
+    assert created.status_code == 201 and created.json()["status"] == "draft"
+    assert client.get("/api/catalog/search", {"q": "食品"}).json()["count"] == 0  # not public yet
+    bad = food_guide(promised_limit=99)
+    item = ServiceItem.objects.get()
+    response = client.put(
+        f"/api/catalog/service-items/{item.implementation_code}/versions/1",
+        {"guide": bad},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    refused = client.post(
+        f"/api/catalog/service-items/{item.implementation_code}/versions/1/submit"
+    )
+    assert refused.status_code == 400
+    assert "承诺办结时限（99个工作日）不得超过法定办结时限" in refused.json()["detail"]
+
+
+def test_region_report_api(client, world):
+    world.implement(world.county_agency)
+    body = client.get("/api/catalog/report", {"region": "430100000000"}).json()
+    assert body["service_items"] == 1 and body["errors"] == 0

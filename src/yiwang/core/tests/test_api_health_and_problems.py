@@ -1,0 +1,39 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_queue(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["queue"]["backend"] == "database-outbox"
+    assert body["queue"]["pending"] >= 0
+
+
+@pytest.mark.django_db
+def test_openapi_and_docs_are_served(client):
+    document = client.get("/api/openapi.json").json()
+    assert "/api/catalog/search" in document["paths"]
+    assert client.get("/api/docs").status_code == 200
+
+
+@pytest.mark.django_db
+def test_not_found_is_problem_json_in_chinese(client):
+    response = client.get("/api/regions/999999999999")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404
+    assert "不存在" in body["detail"]
+
+
+@pytest.mark.django_db
+def test_invalid_parameter_is_problem_json_naming_the_field(client):
+    response = client.get("/api/catalog/search", {"q": "护照", "page": "abc"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["errors"][0]["field"] == "page"
+    assert "page" in body["detail"] and "整数" in body["detail"]
