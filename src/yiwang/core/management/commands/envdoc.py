@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from yiwang.core.config import DECLARED
@@ -9,5 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.stdout.write("| variable | default | meaning |\n|---|---|---|")
         for variable in sorted(DECLARED.values(), key=lambda v: v.name):
-            default = "(required)" if variable.default is None else f"`{variable.default}`"
+            shown = str(variable.default).replace(str(settings.BASE_DIR), "$YIWANG_HOME")
+            default = "(required)" if variable.default is None else f"`{shown}`"
             self.stdout.write(f"| `{variable.name}` | {default} | {variable.help} |")
