@@ -309,9 +309,8 @@ def _write_entries(rows: Iterator[tuple]) -> int:
                 "SELECT setval(pg_get_serial_sequence('catalog_serviceitem', 'id'), "
                 "(SELECT max(id) FROM catalog_serviceitem))"
             )
-            cursor.execute(
-                "ANALYZE catalog_searchentry; ANALYZE catalog_searchterm; ANALYZE catalog_catalogitem"
-            )
+            for table in ("catalog_searchentry", "catalog_searchterm", "catalog_catalogitem"):
+                cursor.execute(f"ANALYZE {table}")
     return written
 
 

@@ -118,6 +118,11 @@ def ensure_agency(department: dict, region: Region, stats: DemoStats) -> Organiz
     )
 
 
+def demo_order(entry: dict) -> tuple:
+    """Main items before their sub items."""
+    return (entry.get("main_code") is not None, entry["basic_code"])
+
+
 def ensure_catalog_item(entry: dict, stats: DemoStats) -> CatalogItem:
     existing = CatalogItem.objects.filter(basic_code=entry["basic_code"]).first()
     if existing:
