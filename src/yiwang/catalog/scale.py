@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from yiwang.catalog import search
 from yiwang.catalog.constants import AUDIENCE_BITS, ItemType
-from yiwang.catalog.demo import DIVISIONS, DIVISIONS_DATASET, load_synonyms, read
+from yiwang.catalog.demo import DIVISIONS, DIVISIONS_DATASET, DemoStats, load_synonyms, read
 from yiwang.catalog.models import CatalogItem, SearchEntry, ServiceItem
 from yiwang.catalog.plugins.codes import code_schemes
 from yiwang.core.identifiers import make_uscc
@@ -160,7 +160,7 @@ class ScaleStats:
 def per_region_counts(total: int, regions_at: dict[int, int]) -> dict[int, int]:
     base = sum(ITEMS_PER_REGION[level] * regions_at.get(level, 0) for level in ITEMS_PER_REGION)
     factor = total / base
-    return {level: max(1, round(ITEMS_PER_REGION[level] * factor)) for level in ITEMS_PER_REGION}
+    return {level: round(ITEMS_PER_REGION[level] * factor) for level in ITEMS_PER_REGION}
 
 
 def _generated_items(start: int) -> Iterator[CatalogItem]:
@@ -184,7 +184,7 @@ def _generated_items(start: int) -> Iterator[CatalogItem]:
 @transaction.atomic
 def build_catalog() -> list[CatalogItem]:
     """The demo's real items and the generated ones, indexed for search."""
-    load_synonyms(ScaleStats())
+    load_synonyms(DemoStats())
     for entry in read("items.json")["items"]:
         CatalogItem.objects.get_or_create(
             basic_code=entry["basic_code"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -15,6 +16,7 @@ MAX_QUERY_LENGTH = 50
 _RUN = re.compile(r"[\u4e00-\u9fff]+|[a-z]+|\d+")
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 
+jieba.setLogLevel(logging.WARNING)  # its own handler would print the dictionary loading
 _tokenizer = jieba.Tokenizer()
 _tokenizer_lock = threading.Lock()
 _known_words: set[str] = set()
