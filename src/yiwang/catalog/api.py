@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
 
-from yiwang.catalog import selectors, services
+from yiwang.catalog import selectors, services, transfer
 from yiwang.catalog.checks import region_report
 from yiwang.catalog.constants import OnlineDepth, VersionStatus
 from yiwang.catalog.search import Filters
@@ -381,3 +382,53 @@ def report(request, region: str):
         "errors": len(result.errors),
         "findings": [f.as_dict() for f in result.findings],
     }
+
+
+# Import and export of the whole catalog (catalog/transfer/) ------------------------------------
+# Imports kept here so this section could be appended without touching the file's head.
+
+
+EXPORT_CONTENT = {
+    content_type: {"schema": {"type": "string", "format": "binary"}}
+    for content_type in transfer.export.CONTENT_TYPES.values()
+}
+
+
+class TallyOut(Schema):
+    created: int
+    changed: int
+    unchanged: int
+
+
+class ImportSummaryOut(Schema):
+    catalog_items: TallyOut
+    service_items: TallyOut
+
+
+@router.get(
+    "/export",
+    response=ERRORS,
+    summary="导出事项目录（基本目录和实施清单的现行发布版本，xlsx 或 JSON 文件）",
+    openapi_extra={"responses": {200: {"description": "目录文件", "content": EXPORT_CONTENT}}},
+)
+def export_catalog(
+    request,
+    format: Literal["json", "xlsx"] = "json",
+    region: str = Query("", description="只导出该区划的实施清单：12位区划代码或其数字前缀"),
+):
+    exported = transfer.export_file(file_format=format, region=region)
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    return response
+
+
+@router.post(
+    "/import",
+    response={200: ImportSummaryOut, 401: Problem, 413: Problem, **ERRORS},
+    auth=django_auth,
+    summary="导入事项目录（xlsx 或 JSON，不超过20MB；有任何错误则逐条列出且不写入任何数据）",
+)
+def import_catalog(request, file: File[UploadedFile]):
+    transfer.check_size(file.size)
+    summary = transfer.import_catalog(file.read(), filename=file.name, actor=request.user)
+    return summary.as_dict()

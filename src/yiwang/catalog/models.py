@@ -266,10 +266,34 @@ class SearchEntry(models.Model):
             models.Index(
                 fields=["region_code", "catalog_item"], name="search_entry_region_item_idx"
             ),
+            # A page of one item's entries, nearest level first, without sorting its matches.
+            models.Index(
+                fields=["catalog_item", "-level", "implementation_code"],
+                name="search_entry_item_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.implementation_code
+
+
+class SearchItemCount(models.Model):
+    """Published implementations per catalog item, kept with the index.
+
+    A province-wide search counts its results from here instead of scanning tens of
+    thousands of entries; filtered searches count their (few) entries directly.
+    """
+
+    catalog_item = models.OneToOneField(
+        CatalogItem, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    entries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "搜索索引计数"
+
+    def __str__(self) -> str:
+        return f"{self.catalog_item_id}: {self.entries}"
 
 
 class SearchTerm(models.Model):

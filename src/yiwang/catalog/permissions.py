@@ -28,6 +28,11 @@ def _scopes(actor):
     return CatalogScope.objects.filter(user=actor).select_related("region")
 
 
+def has_any_scope(actor) -> bool:
+    """Whether the actor administers any part of the catalog."""
+    return actor is SYSTEM or _scopes(actor).exists()
+
+
 def is_basic_catalog_admin(actor) -> bool:
     if actor is SYSTEM:
         return True

@@ -303,14 +303,16 @@ def _write_entries(rows: Iterator[tuple]) -> int:
         if len(entries) == 50000:
             written += _flush(service_items, entries)
     written += _flush(service_items, entries)
+    search.recount_entries()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('catalog_serviceitem', 'id'), "
                 "(SELECT max(id) FROM catalog_serviceitem))"
             )
-            for table in ("catalog_searchentry", "catalog_searchterm", "catalog_catalogitem"):
-                cursor.execute(f"ANALYZE {table}")
+            # Fresh visibility maps let the grouped counts run as index-only scans.
+            for table in ("catalog_serviceitem", "catalog_searchentry", "catalog_searchterm"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
     return written
 
 

@@ -15,12 +15,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import Count, F, QuerySet
 
 from yiwang.catalog import text
 from yiwang.catalog.constants import AUDIENCE_BITS, VersionStatus
-from yiwang.catalog.models import CatalogItem, SearchEntry, SearchTerm, ServiceItem, Synonym
+from yiwang.catalog.models import (
+    CatalogItem,
+    SearchEntry,
+    SearchItemCount,
+    SearchTerm,
+    ServiceItem,
+    Synonym,
+)
 from yiwang.core.errors import DomainError
 from yiwang.regions.selectors import ancestor_codes
 
@@ -136,9 +143,27 @@ def entry_for(item: ServiceItem, guide) -> SearchEntry:
 def index_service_item(item: ServiceItem) -> None:
     """Put the item's published version into the index, or take the item out of it."""
     published = item.versions.filter(status=VersionStatus.PUBLISHED).first()
-    SearchEntry.objects.filter(service_item=item).delete()
+    removed, _ = SearchEntry.objects.filter(service_item=item).delete()
     if published is not None:
         entry_for(item, published.parsed).save(force_insert=True)
+    _count_entries(item.catalog_item_id, (published is not None) - removed)
+
+
+def _count_entries(catalog_item_id: int, delta: int) -> None:
+    if delta:
+        SearchItemCount.objects.get_or_create(catalog_item_id=catalog_item_id)
+        SearchItemCount.objects.filter(catalog_item_id=catalog_item_id).update(
+            entries=F("entries") + delta
+        )
+
+
+def recount_entries() -> None:
+    """Rebuild the per-item counts from the entries (after bulk loads)."""
+    SearchItemCount.objects.all().delete()
+    counts = SearchEntry.objects.order_by().values("catalog_item_id").annotate(n=Count("*"))
+    SearchItemCount.objects.bulk_create(
+        SearchItemCount(catalog_item_id=row["catalog_item_id"], entries=row["n"]) for row in counts
+    )
 
 
 # Querying -------------------------------------------------------------------------------
@@ -169,15 +194,36 @@ def _bigram_units(query: str) -> list[Unit]:
     return [Unit(b) for b in text.bigrams(query)]
 
 
-def _matches(units: list[Unit]) -> list[tuple[str, int, float]]:
+@dataclass(frozen=True)
+class Match:
+    term: str
+    item_id: int
+    weight: float
+    popularity: int
+    catalog_size: int
+
+
+def _matches(units: list[Unit]) -> list[Match]:
+    """Index terms answering any unit, with each item's popularity and the catalog's size.
+
+    One statement: it is the hot path of every search.
+    """
     exact = [u.text for u in units if not u.prefix]
-    condition = Q(term__in=exact) if exact else Q(pk__in=[])
-    for unit in units:
-        if unit.prefix:
-            condition |= Q(term__startswith=unit.text)
-    return list(
-        SearchTerm.objects.filter(condition).values_list("term", "catalog_item_id", "weight")
+    prefixes = [u.text + "%" for u in units if u.prefix]  # units are [a-z]+, nothing to escape
+    conditions = []
+    if exact:
+        conditions.append(f"t.term IN ({', '.join(['%s'] * len(exact))})")
+    conditions += ["t.term LIKE %s"] * len(prefixes)
+    if not conditions:
+        return []
+    terms, items = SearchTerm._meta.db_table, CatalogItem._meta.db_table
+    sql = (
+        f"SELECT t.term, t.catalog_item_id, t.weight, c.popularity, (SELECT count(*) FROM {items}) "
+        f"FROM {terms} t JOIN {items} c ON c.id = t.catalog_item_id WHERE {' OR '.join(conditions)}"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*exact, *prefixes])
+        return [Match(*row) for row in cursor.fetchall()]
 
 
 def _unit_of(term: str, units: list[Unit]) -> list[tuple[Unit, float]]:
@@ -191,37 +237,38 @@ def _unit_of(term: str, units: list[Unit]) -> list[tuple[Unit, float]]:
     return found
 
 
-def score_items(units: list[Unit]) -> dict[int, float]:
-    """Σ over units of the best weight an item has for it, scaled by the unit's rarity (IDF)."""
-    rows = _matches(units)
+def score_items(units: list[Unit]) -> tuple[dict[int, float], dict[int, int]]:
+    """Σ over units of the best weight an item has for it, scaled by the unit's rarity (IDF).
+
+    Returns the scores and the popularity of every scored item (for ties).
+    """
     best: dict[tuple[str, int], float] = defaultdict(float)
     items_per_unit: dict[str, set[int]] = defaultdict(set)
-    for term, item_id, weight in rows:
-        for unit, completeness in _unit_of(term, units):
-            key = (unit.text, item_id)
-            best[key] = max(best[key], weight * completeness)
-            items_per_unit[unit.text].add(item_id)
-    total_items = max(CatalogItem.objects.count(), 1)
+    popularity: dict[int, int] = {}
+    catalog_size = 1
+    for match in _matches(units):
+        popularity[match.item_id] = match.popularity
+        catalog_size = max(match.catalog_size, 1)
+        for unit, completeness in _unit_of(match.term, units):
+            key = (unit.text, match.item_id)
+            best[key] = max(best[key], match.weight * completeness)
+            items_per_unit[unit.text].add(match.item_id)
     scores: dict[int, float] = defaultdict(float)
     for (unit_text, item_id), weight in best.items():
-        rarity = math.log(1 + total_items / len(items_per_unit[unit_text]))
-        scores[item_id] += weight * rarity
-    return dict(scores)
+        scores[item_id] += weight * math.log(1 + catalog_size / len(items_per_unit[unit_text]))
+    return dict(scores), popularity
 
 
 def rank_items(query: str) -> list[int]:
     """Catalog item ids best first, cut where the score falls far below the best."""
     units = query_units(query)
-    scores = score_items(units) if units else {}
+    scores, popularity = score_items(units) if units else ({}, {})
     if not scores and text.bigrams(query):
-        scores = score_items(_bigram_units(query))
+        scores, popularity = score_items(_bigram_units(query))
     if not scores:
         return []
     top = max(scores.values())
-    popularity = dict(
-        CatalogItem.objects.filter(pk__in=list(scores)).values_list("pk", "popularity")
-    )
-    ranked = sorted(scores, key=lambda i: (-(round(scores[i], 6)), -popularity.get(i, 0), i))
+    ranked = sorted(scores, key=lambda i: (-round(scores[i], 6), -popularity[i], i))
     return [i for i in ranked if scores[i] >= top * RELATIVE_CUTOFF][:MAX_RESULT_ITEMS]
 
 
@@ -233,6 +280,11 @@ class Filters:
     min_depth: int = 0
     facet: str = ""  # "theme:…", "event:…" or "sector:…"
     level: int = 0
+
+    @property
+    def narrows_entries(self) -> bool:
+        """Whether entries are filtered (a facet only narrows the catalog items)."""
+        return self != Filters(facet=self.facet)
 
 
 def _filtered(entries: QuerySet[SearchEntry], filters: Filters) -> QuerySet[SearchEntry]:
@@ -256,27 +308,101 @@ def validate_query(query: str) -> str:
     return (query or "").strip()
 
 
-def search_entries(query: str, filters: Filters) -> QuerySet[SearchEntry]:
-    """Published implementations matching the query, best first, nearest level first."""
+MAX_BROWSE_ITEMS = 300
+
+
+def _browse_items(facet: str) -> list[int]:
+    """An empty query browses: the most used items first (within the facet, if any)."""
+    items = CatalogItem.objects.order_by("-popularity", "basic_code")
+    if facet:
+        items = items.filter(pk__in=SearchTerm.objects.filter(term=facet).values("catalog_item_id"))
+    return list(items.values_list("pk", flat=True)[:MAX_BROWSE_ITEMS])
+
+
+def ranked_items(query: str, facet: str = "") -> list[int]:
+    """Catalog items in result order. A query of only symbols or emoji finds nothing."""
     query = validate_query(query)
-    entries = _filtered(SearchEntry.objects.all(), filters)
-    if filters.facet:
-        facet_items = SearchTerm.objects.filter(term=filters.facet).values("catalog_item_id")
-        entries = entries.filter(catalog_item_id__in=facet_items)
-    if not text.runs(query):
-        # An empty query browses; a query of only symbols or emoji finds nothing.
-        return (
-            entries.none() if query else entries.order_by("-level", "name", "implementation_code")
+    if not query:
+        return _browse_items(facet)
+    ranked = rank_items(query) if text.runs(query) else []
+    if facet and ranked:
+        in_facet = set(
+            SearchTerm.objects.filter(term=facet, catalog_item_id__in=ranked).values_list(
+                "catalog_item_id", flat=True
+            )
         )
-    ranked = rank_items(query)
-    if not ranked:
-        return entries.none()
-    rank = Case(
-        *[When(catalog_item_id=item_id, then=Value(i)) for i, item_id in enumerate(ranked)],
-        output_field=IntegerField(),
-    )
-    return (
+        ranked = [item_id for item_id in ranked if item_id in in_facet]
+    return ranked
+
+
+SMALL_ITEM = 200
+
+
+def _counts(entries: QuerySet[SearchEntry], ranked: list[int], *, province_wide: bool) -> dict:
+    """Entries per ranked item: kept counts province-wide, a grouped index scan otherwise."""
+    if province_wide:
+        kept = SearchItemCount.objects.filter(catalog_item_id__in=ranked)
+        return dict(kept.values_list("catalog_item_id", "entries"))
+    return dict(
         entries.filter(catalog_item_id__in=ranked)
-        .annotate(rank=rank)
-        .order_by("rank", "-level", "implementation_code")
+        .order_by()
+        .values("catalog_item_id")
+        .annotate(n=Count("*"))
+        .values_list("catalog_item_id", "n")
     )
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The part of one catalog item's entries that falls on the requested page."""
+
+    item_id: int
+    skip: int
+    take: int
+
+
+def _page_slices(ranked: list[int], counts: dict[int, int], offset: int, size: int) -> list[Slice]:
+    slices, start = [], 0
+    for item_id in ranked:
+        found = counts.get(item_id, 0)
+        wanted = size - sum(s.take for s in slices)
+        if found and start + found > offset and wanted > 0:
+            skip = max(0, offset - start)
+            slices.append(Slice(item_id, skip, min(found - skip, wanted)))
+        start += found
+    return slices
+
+
+def _read_slices(entries: QuerySet[SearchEntry], slices: list[Slice], counts: dict[int, int]):
+    """Entries of the slices: items with few entries in one query, large ones by index range."""
+    order = ("-level", "implementation_code")
+    small = [s.item_id for s in slices if counts[s.item_id] <= SMALL_ITEM]
+    by_item: dict[int, list[SearchEntry]] = defaultdict(list)
+    for entry in entries.filter(catalog_item_id__in=small).order_by(*order) if small else []:
+        by_item[entry.catalog_item_id].append(entry)
+    page = []
+    for part in slices:
+        if part.item_id in by_item:
+            page += by_item[part.item_id][part.skip : part.skip + part.take]
+        else:
+            rows = entries.filter(catalog_item_id=part.item_id).order_by(*order)
+            page += rows[part.skip : part.skip + part.take]
+    return page
+
+
+def search_entries(
+    query: str, filters: Filters, *, offset: int, size: int
+) -> tuple[int, list[SearchEntry]]:
+    """(count, one page) of published implementations: best item first, nearest level first.
+
+    Entries are counted per catalog item in one grouped index scan; the page is then read in
+    result order, large items through the (item, level, code) index, so a province-wide query
+    never sorts its tens of thousands of matches.
+    """
+    ranked = ranked_items(query, filters.facet)
+    if not ranked:
+        return 0, []
+    entries = _filtered(SearchEntry.objects.all(), filters)
+    counts = _counts(entries, ranked, province_wide=not filters.narrows_entries)
+    page = _read_slices(entries, _page_slices(ranked, counts, offset, size), counts)
+    return sum(counts.values()), page

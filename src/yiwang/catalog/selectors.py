@@ -52,12 +52,8 @@ def search(query: str, filters: Filters, *, page: int = 1, size: int = 20) -> Se
         raise DomainError.of("size", f"每页条数应在1到{MAX_PAGE_SIZE}之间")
     if not 1 <= page <= MAX_PAGE:
         raise DomainError.of("page", f"页码应在1到{MAX_PAGE}之间")
-    entries = search_entries(query, filters)
-    count = entries.count()
-    offset = (page - 1) * size
-    return SearchPage(
-        count, page, size, list(entries[offset : offset + size]) if offset < count else []
-    )
+    count, results = search_entries(query, filters, offset=(page - 1) * size, size=size)
+    return SearchPage(count, page, size, results)
 
 
 def published_version(service_item: ServiceItem) -> ServiceItemVersion | None:

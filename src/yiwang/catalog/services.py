@@ -41,7 +41,8 @@ from yiwang.core.events import record_event
 from yiwang.regions.constants import Level
 from yiwang.regions.models import Organization
 
-CATALOG_FIELDS = (
+# What implementations must follow: a change to these becomes a pending change everywhere.
+DEFINING_FIELDS = (
     "name",
     "item_type",
     "legal_basis",
@@ -51,8 +52,9 @@ CATALOG_FIELDS = (
     "themes",
     "life_events",
     "keywords",
-    "popularity",
 )
+# Popularity only orders search results; it changes without a revision.
+CATALOG_FIELDS = (*DEFINING_FIELDS, "popularity")
 
 
 def _clean_catalog_data(data: dict, *, basic_code: str) -> dict:
@@ -132,7 +134,13 @@ def change_catalog_item(*, actor, item: CatalogItem, **data) -> CatalogItemChang
     item = CatalogItem.objects.select_for_update().get(pk=item.pk)
     before = {key: getattr(item, key) for key in CATALOG_FIELDS}
     cleaned = _clean_catalog_data({**before, **data}, basic_code=item.basic_code)
-    changes = diff(before, cleaned)
+    changes = diff(
+        {key: before[key] for key in DEFINING_FIELDS},
+        {key: cleaned[key] for key in DEFINING_FIELDS},
+    )
+    if cleaned["popularity"] != before["popularity"]:
+        item.popularity = cleaned["popularity"]
+        item.save(update_fields=["popularity"])
     if not changes:
         return None
     for key, value in cleaned.items():

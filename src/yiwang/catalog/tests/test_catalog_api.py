@@ -1,6 +1,8 @@
 import pytest
 
+from yiwang.catalog import services
 from yiwang.catalog.models import ServiceItem
+from yiwang.catalog.permissions import SYSTEM
 from yiwang.catalog.tests.factories import FOOD_GUIDE, food_guide
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +130,44 @@ def test_region_report_api(client, world):
     world.implement(world.county_agency)
     body = client.get("/api/catalog/report", {"region": "430100000000"}).json()
     assert body["service_items"] == 1 and body["errors"] == 0
+
+
+def test_pages_follow_result_order_across_items_and_counts_stay_exact(client, world):
+    sub = services.create_catalog_item(
+        actor=SYSTEM,
+        basic_code="XK00012001",
+        item_type="XK",
+        name="食品经营许可（新办）",
+        legal_basis=[{"law": "《中华人民共和国食品安全法》", "article": "第三十五条"}],
+        levels=[1, 2, 3],
+        sector="市场监管",
+        audience=["organization"],
+    )
+    agencies = (
+        world.province_agency,
+        world.city_agency,
+        world.county_agency,
+        world.other_county_agency,
+    )
+    for agency in agencies:
+        world.implement(agency)
+        world.implement(agency, item=sub)
+
+    def search(**params):
+        return client.get("/api/catalog/search", {"q": "食品经营许可", **params}).json()
+
+    def codes(**params):
+        body = search(**params)
+        return body["count"], [r["implementation_code"] for r in body["results"]]
+
+    total, everything = codes(size=50)
+    assert total == 8 and len(everything) == 8
+    pages = [code for n in (1, 2, 3) for code in codes(size=3, page=n)[1]]
+    assert pages == everything
+    assert codes(size=3, page=4) == (8, [])
+    levels = [r["level"] for r in search()["results"][:4]]
+    assert levels == sorted(levels, reverse=True)  # the nearest office first within an item
+    assert codes(region="430102000000", size=50)[0] == 6  # province, city, 芙蓉区, both items
+    county_item = world.county_agency.service_items.first()
+    services.revoke_service_item(actor=SYSTEM, service_item=county_item, reason="调整")
+    assert codes(size=50)[0] == 7

@@ -132,3 +132,11 @@ def test_sub_item_must_share_type_and_sector_with_its_main_item(world):
             sector="卫健",
             audience=["person"],
         )
+
+
+def test_popularity_changes_without_a_revision_or_pending_change(world):
+    world.implement(world.county_agency)
+    assert services.change_catalog_item(actor=SYSTEM, item=world.food, popularity=10) is None
+    world.food.refresh_from_db()
+    assert (world.food.popularity, world.food.revision) == (10, 1)
+    assert not PendingChange.objects.exists()
