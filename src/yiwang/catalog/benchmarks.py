@@ -229,6 +229,9 @@ class SearchBenchmark(Benchmark):
         parser.add_argument("--queries", type=int, default=80, help="queries per pass")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--rebuild", action="store_true", help="rebuild the bench database")
+        parser.add_argument(
+            "--database-url", default="", help="the bench database (default: derived)"
+        )
         parser.add_argument(INNER_FLAG, action="store_true", help="(internal)")
 
     def run(self, options: dict, log) -> BenchResult:
@@ -237,7 +240,7 @@ class SearchBenchmark(Benchmark):
         return self._measure(options, log)
 
     def _rerun_in_bench_database(self, options: dict, log) -> BenchResult:
-        url = _database_url_for_bench()
+        url = options["database_url"] or _database_url_for_bench()
         if url.startswith("postgres"):
             _ensure_postgres_database(url)
         argv = [
