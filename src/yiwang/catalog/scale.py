@@ -17,7 +17,14 @@ from django.db import connection, transaction
 
 from yiwang.catalog import search
 from yiwang.catalog.constants import AUDIENCE_BITS, ItemType
-from yiwang.catalog.demo import DIVISIONS, DIVISIONS_DATASET, DemoStats, load_synonyms, read
+from yiwang.catalog.demo import (
+    DIVISIONS,
+    DIVISIONS_DATASET,
+    DemoStats,
+    catalog_fields,
+    load_synonyms,
+    read,
+)
 from yiwang.catalog.models import CatalogItem, SearchEntry, ServiceItem
 from yiwang.catalog.plugins.codes import code_schemes
 from yiwang.core.identifiers import make_uscc
@@ -186,21 +193,9 @@ def build_catalog() -> list[CatalogItem]:
     """The demo's real items and the generated ones, indexed for search."""
     load_synonyms(DemoStats())
     for entry in read("items.json")["items"]:
-        CatalogItem.objects.get_or_create(
-            basic_code=entry["basic_code"],
-            defaults=dict(
-                item_type=entry["type"],
-                name=entry["name"],
-                legal_basis=entry["legal_basis"],
-                levels=[1, 2, 3, 4, 5],
-                sector=entry["department"],
-                audience=entry["audience"],
-                themes=entry.get("themes", []),
-                life_events=entry.get("life_events", []),
-                keywords=entry.get("keywords", []),
-                popularity=entry.get("popularity", 0),
-            ),
-        )
+        # Every level implements them at province scale, whatever the demo restricts.
+        defaults = {**catalog_fields(entry), "levels": [1, 2, 3, 4, 5]}
+        CatalogItem.objects.get_or_create(basic_code=entry["basic_code"], defaults=defaults)
     CatalogItem.objects.bulk_create(_generated_items(50000), ignore_conflicts=True)
     items = list(CatalogItem.objects.order_by("-popularity", "basic_code"))
     search.index_catalog_items(items)

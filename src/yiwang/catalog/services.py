@@ -196,6 +196,14 @@ def create_service_item(
     return version
 
 
+def _locked_for(actor, version: ServiceItemVersion, role: str) -> ServiceItemVersion:
+    """The version, locked, once the actor is shown to hold `role` over its implementation."""
+    version = _locked(version)
+    item = version.service_item
+    require_scope(actor, region=item.region, agency=item.agency, role=role)
+    return version
+
+
 def _locked(version: ServiceItemVersion) -> ServiceItemVersion:
     return (
         ServiceItemVersion.objects.select_for_update()
@@ -210,13 +218,7 @@ def _locked(version: ServiceItemVersion) -> ServiceItemVersion:
 def edit_draft(
     *, actor, version: ServiceItemVersion, guide: dict, change_note: str = ""
 ) -> ServiceItemVersion:
-    version = _locked(version)
-    require_scope(
-        actor,
-        region=version.service_item.region,
-        agency=version.service_item.agency,
-        role=ScopeRole.EDITOR,
-    )
+    version = _locked_for(actor, version, ScopeRole.EDITOR)
     if version.status != VersionStatus.DRAFT:
         raise DomainError.of("status", "只有草稿可以修改，已提交或已发布的版本不可更改")
     version.guide = parse_guide(guide).model_dump(mode="json")
@@ -259,13 +261,7 @@ def _move(version: ServiceItemVersion, target: str, **fields) -> None:
 @transaction.atomic
 def submit_version(*, actor, version: ServiceItemVersion) -> ServiceItemVersion:
     """Submit a draft for review. The automatic checks run first; errors refuse it."""
-    version = _locked(version)
-    require_scope(
-        actor,
-        region=version.service_item.region,
-        agency=version.service_item.agency,
-        role=ScopeRole.EDITOR,
-    )
+    version = _locked_for(actor, version, ScopeRole.EDITOR)
     check_transition(version.status, VersionStatus.SUBMITTED)
     findings = check_version(version)
     errors = [f for f in findings if f.severity == ERROR]
@@ -284,13 +280,7 @@ def submit_version(*, actor, version: ServiceItemVersion) -> ServiceItemVersion:
 
 @transaction.atomic
 def return_version(*, actor, version: ServiceItemVersion, reason: str) -> ServiceItemVersion:
-    version = _locked(version)
-    require_scope(
-        actor,
-        region=version.service_item.region,
-        agency=version.service_item.agency,
-        role=ScopeRole.REVIEWER,
-    )
+    version = _locked_for(actor, version, ScopeRole.REVIEWER)
     if not reason.strip():
         raise DomainError.of("reason", "退回须写明原因")
     _move(

@@ -16,6 +16,18 @@ from yiwang.regions.constants import Level
 AUDIENCES = {audience.value for audience in Audience}
 
 
+def text(value: str, name: str, label: str, *, max_length: int = 100) -> str:
+    """Free text from a URL (NUL never gets here: core.middleware refuses it)."""
+    value = value.strip()
+    if len(value) > max_length:
+        raise DomainError.of(name, f"{label}过长，最多{max_length}个字符")
+    return value
+
+
+def implementation_code(value: str) -> str:
+    return text(value, "code", "实施编码")
+
+
 def integer(params: QueryDict, name: str, label: str, *, default: int, low: int, high: int) -> int:
     raw = params.get(name, "").strip()
     if not raw:

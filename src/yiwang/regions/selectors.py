@@ -42,6 +42,11 @@ def region_path(code: str) -> list[Region]:
     return [by_code[c] for c in ancestor_codes(code) if c in by_code]
 
 
+def names_of(codes) -> dict[str, str]:
+    """Names of several divisions in one query, by code."""
+    return dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name"))
+
+
 def children_of(code: str) -> QuerySet[Region]:
     return Region.objects.filter(parent__code=code).exclude(name="市辖区").order_by("code")
 

@@ -132,17 +132,24 @@ def ensure_catalog_item(entry: dict, stats: DemoStats) -> CatalogItem:
         actor=SYSTEM,
         basic_code=entry["basic_code"],
         main_code=entry.get("main_code"),
-        item_type=entry["type"],
-        name=entry["name"],
-        legal_basis=entry["legal_basis"],
-        levels=[LEVEL_KEYS[level] for level in entry["levels"]],
-        sector=entry["department"],
-        audience=entry["audience"],
-        themes=entry.get("themes", []),
-        life_events=entry.get("life_events", []),
-        keywords=entry.get("keywords", []),
-        popularity=entry.get("popularity", 0),
+        **catalog_fields(entry),
     )
+
+
+def catalog_fields(entry: dict) -> dict:
+    """A demo item's catalog elements, as the catalog services take them."""
+    return {
+        "item_type": entry["type"],
+        "name": entry["name"],
+        "legal_basis": entry["legal_basis"],
+        "levels": [LEVEL_KEYS[level] for level in entry["levels"]],
+        "sector": entry["department"],
+        "audience": entry["audience"],
+        "themes": entry.get("themes", []),
+        "life_events": entry.get("life_events", []),
+        "keywords": entry.get("keywords", []),
+        "popularity": entry.get("popularity", 0),
+    }
 
 
 def region_path_name(region: Region) -> str:

@@ -37,3 +37,13 @@ def test_invalid_parameter_is_problem_json_naming_the_field(client):
     body = response.json()
     assert body["errors"][0]["field"] == "page"
     assert "page" in body["detail"] and "整数" in body["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/catalog/service-items/%00", "/api/catalog/search?q=%00", "/guide/AB%00/"]
+)
+def test_nul_characters_are_refused_with_400(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()

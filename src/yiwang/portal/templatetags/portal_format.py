@@ -64,6 +64,14 @@ def visits(count: int) -> str:
     return "零跑动" if int(count) == 0 else f"最多跑{int(count)}次"
 
 
+CHANGE_KINDS = {"added": "新增", "removed": "删除", "changed": "修改"}
+
+
+@register.filter
+def change_kind(kind: str) -> str:
+    return CHANGE_KINDS.get(kind, kind)
+
+
 @register.filter
 def plain(value) -> str:
     """A value of a version change as readable text, nested records with their field labels."""
