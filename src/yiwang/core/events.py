@@ -10,6 +10,7 @@ idempotent because delivery is at least once.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections import defaultdict
@@ -150,5 +151,8 @@ _worker = _InProcessWorker()
 
 def start_inprocess_worker_if_configured() -> None:
     """Pick up events left over from a previous run when the embedded server starts."""
-    if settings.EVENT_WORKER == "inprocess" and "runserver" in sys.argv:
+    serving = "runserver" in sys.argv
+    # Under the autoreloader only the child that serves (RUN_MAIN) runs the worker.
+    reloader_parent = "--noreload" not in sys.argv and os.environ.get("RUN_MAIN") != "true"
+    if settings.EVENT_WORKER == "inprocess" and serving and not reloader_parent:
         _worker.start()
