@@ -127,6 +127,9 @@ class ServiceItemAdmin(admin.ModelAdmin):
     inlines = [VersionInline, PendingChangeInline]
     actions = ["start_revision"]
 
+    def get_queryset(self, request):
+        return selectors.service_items_for(request.user)
+
     def has_add_permission(self, request) -> bool:
         return False  # implementations are created through the API or an import
 
@@ -168,6 +171,9 @@ class ServiceItemVersionAdmin(admin.ModelAdmin):
             )
             or "无"
         )
+
+    def get_queryset(self, request):
+        return selectors.versions_for(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.status != VersionStatus.DRAFT:

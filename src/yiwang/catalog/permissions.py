@@ -6,6 +6,8 @@ Command-line tools (demo loading, imports run by an operator on the server) act 
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from yiwang.catalog.models import CatalogScope
 from yiwang.core.errors import Forbidden
 from yiwang.regions.constants import Level
@@ -55,6 +57,19 @@ def has_scope(actor, *, region: Region, agency: Organization | None, role: str) 
         if covers_region and covers_agency:
             return True
     return False
+
+
+def scope_filter(actor, prefix: str = "") -> Q:
+    """Rows (through `prefix`) of the implementations the actor holds any scope over."""
+    if actor is SYSTEM or getattr(actor, "is_superuser", False):
+        return Q()
+    condition = Q(pk__in=[])
+    for scope in _scopes(actor):
+        covered = Q(**{f"{prefix}region__code__startswith": scope.region.prefix})
+        if scope.agency_id:
+            covered &= Q(**{f"{prefix}agency_id": scope.agency_id})
+        condition |= covered
+    return condition
 
 
 def require_scope(actor, *, region: Region, agency: Organization | None, role: str) -> None:

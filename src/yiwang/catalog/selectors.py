@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from yiwang.catalog.constants import VersionStatus
 from yiwang.catalog.diff import Change, diff
@@ -16,6 +16,7 @@ from yiwang.catalog.models import (
     ServiceItem,
     ServiceItemVersion,
 )
+from yiwang.catalog.permissions import scope_filter
 from yiwang.catalog.search import EVENT, SECTOR, THEME, Filters, search_entries
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.identifiers import is_division_code
@@ -160,6 +161,19 @@ def get_service_item(implementation_code: str) -> ServiceItem:
     if item is None:
         raise NotFound(f"实施清单事项 {implementation_code}")
     return item
+
+
+def service_items_for(user) -> QuerySet[ServiceItem]:
+    """The implementations a catalog admin may see in the back office: those of their scopes."""
+    return ServiceItem.objects.filter(scope_filter(user)).select_related(
+        "catalog_item", "agency", "region"
+    )
+
+
+def versions_for(user) -> QuerySet[ServiceItemVersion]:
+    return ServiceItemVersion.objects.filter(scope_filter(user, "service_item__")).select_related(
+        "service_item__catalog_item", "service_item__agency", "service_item__region"
+    )
 
 
 def get_version(item: ServiceItem, number: int) -> ServiceItemVersion:

@@ -11,6 +11,7 @@ automatic checks; an error among them refuses the submission with every fault na
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -367,3 +368,30 @@ def _items_named(words: list[str]) -> list[CatalogItem]:
         for item in CatalogItem.objects.all()
         if any(w in item.name or any(w in k for k in item.keywords) for w in words)
     ]
+
+
+CATALOG_ADMIN_GROUP = "目录管理员"
+CATALOG_ADMIN_PERMISSIONS = {
+    "catalogitem": ("view", "change", "add"),
+    "serviceitem": ("view", "change"),
+    "serviceitemversion": ("view", "change"),
+    "synonym": ("view", "change", "add"),
+    "catalogitemchange": ("view",),
+    "pendingchange": ("view",),
+}
+
+
+@transaction.atomic
+def ensure_catalog_admin_group() -> Group:
+    """The back-office group whose members see the catalog screens; what they may change is
+    still decided by their CatalogScope in every service."""
+    group, _ = Group.objects.get_or_create(name=CATALOG_ADMIN_GROUP)
+    codenames = [
+        f"{action}_{model}"
+        for model, actions in CATALOG_ADMIN_PERMISSIONS.items()
+        for action in actions
+    ]
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="catalog", codename__in=codenames)
+    )
+    return group

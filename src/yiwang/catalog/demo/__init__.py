@@ -242,12 +242,14 @@ DEMO_STAFF = [
 def ensure_demo_staff() -> None:
     """Back-office accounts of the embedded profile (their password is printed by make run)."""
     User = get_user_model()
+    group = services.ensure_catalog_admin_group()
     for username, region_code, agency_name_, role, superuser in DEMO_STAFF:
         if User.objects.filter(username=username).exists():
             continue
         user = User.objects.create_user(
             username, password=DEMO_PASSWORD, is_staff=True, is_superuser=superuser
         )
+        user.groups.add(group)
         region = Region.objects.get(code=region_code)
         agency = (
             Organization.objects.filter(region=region, name=agency_name_).first()
