@@ -31,15 +31,22 @@ def _run(request, action, success: str) -> bool:
     return True
 
 
-class CatalogItemChangeInline(admin.TabularInline):
-    model = CatalogItemChange
-    fields = ("revision", "changed_at", "changed_by", "diff")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """History shown beside a record; it is written by the services only."""
+
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class CatalogItemChangeInline(ReadOnlyInline):
+    model = CatalogItemChange
+    fields = ("revision", "changed_at", "changed_by", "diff")
 
 
 @admin.register(CatalogItem)
@@ -94,27 +101,15 @@ class CatalogItemAdmin(admin.ModelAdmin):
         return False
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyInline):
     model = ServiceItemVersion
     fields = ("number", "status", "change_note", "created_at", "published_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-
-class PendingChangeInline(admin.TabularInline):
+class PendingChangeInline(ReadOnlyInline):
     model = PendingChange
     fields = ("change", "status", "adopted_in")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ServiceItem)

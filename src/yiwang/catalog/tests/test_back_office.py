@@ -31,6 +31,11 @@ def test_county_editor_sees_only_own_agency_items(world, staff_client):
 
     assert mine.service_item.implementation_code in page
     assert other.service_item.implementation_code not in page
+    own = client.get(f"/admin/catalog/serviceitem/{mine.service_item_id}/change/")
+    assert own.status_code == 200
+    version_page = client.get(f"/admin/catalog/serviceitemversion/{mine.pk}/change/")
+    assert version_page.status_code == 200
+    assert "与上一版相比的变化" in version_page.content.decode()
     url = f"/admin/catalog/serviceitem/{other.service_item_id}/change/"
     assert client.get(url).status_code == 302  # not in the queryset: admin redirects away
 
