@@ -1,5 +1,6 @@
-"""Requests carrying NUL characters are refused before any view: PostgreSQL cannot store
-them in text, so they would otherwise end as a 500 deep inside a query."""
+"""Requests carrying NUL characters (in the path, the query or a JSON body) are refused before
+any view: PostgreSQL cannot store them in text, so they would otherwise end as a 500 deep
+inside a query."""
 
 from django.http import HttpResponseBadRequest, JsonResponse
 
@@ -9,7 +10,11 @@ NUL = "\x00"
 def _carries_nul(request) -> bool:
     if NUL in request.path:
         return True
-    return any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists())
+    if any(NUL in key or any(NUL in v for v in values) for key, values in request.GET.lists()):
+        return True
+    if request.content_type == "application/json":  # a JSON string may spell it \u0000
+        return b"\x00" in request.body or b"\\u0000" in request.body
+    return False
 
 
 class RejectNulMiddleware:

@@ -47,3 +47,11 @@ def test_nul_characters_are_refused_with_400(client, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "空字符" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_nul_in_a_json_body_is_refused_with_400(client):
+    body = '{"basic_code": "XK00099000", "name": "坏\\u0000名"}'
+    response = client.post("/api/catalog/items", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
