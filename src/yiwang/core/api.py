@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema, Status
@@ -116,9 +117,15 @@ class QueueState(Schema):
     oldest_pending_seconds: int
 
 
+class CacheState(Schema):
+    ok: bool
+    backend: str
+
+
 class Health(Schema):
     status: str
     database: DatabaseState
+    cache: CacheState
     queue: QueueState
 
 
@@ -132,15 +139,30 @@ def _database_ok() -> bool:
         return False
 
 
+def _cache_state() -> dict:
+    """Redis in production (sessions and rate limits live there), local memory when embedded."""
+    backend = caches["default"].__class__.__name__
+    try:
+        caches["default"].set("yiwang:health", "1", 10)
+        ok = caches["default"].get("yiwang:health") == "1"
+    except Exception:
+        logger.exception("health check: cache unreachable")
+        ok = False
+    return {"ok": ok, "backend": backend}
+
+
 @router.get("/health", response={200: Health, 503: Health}, summary="健康检查")
 def health(request):
     database_ok = _database_ok()
     queue = events.queue_state() if database_ok else dict.fromkeys(QueueState.model_fields, 0)
     if not database_ok:
         queue.update(backend="database-outbox", worker="unknown")
+    cache = _cache_state()
+    healthy = database_ok and cache["ok"]
     body = {
-        "status": "ok" if database_ok else "down",
+        "status": "ok" if healthy else "down",
         "database": {"ok": database_ok, "vendor": connection.vendor},
+        "cache": cache,
         "queue": queue,
     }
-    return Status(200 if database_ok else 503, body)
+    return Status(200 if healthy else 503, body)

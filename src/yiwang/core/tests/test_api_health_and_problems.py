@@ -10,6 +10,18 @@ def test_health_reports_database_and_queue(client):
     assert body["database"]["ok"] is True
     assert body["queue"]["backend"] == "database-outbox"
     assert body["queue"]["pending"] >= 0
+    assert body["cache"] == {"ok": True, "backend": "LocMemCache"}
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_database_is_down(client, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("yiwang.core.api.connection.cursor", unreachable)
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "down" and response.json()["database"]["ok"] is False
 
 
 @pytest.mark.django_db
