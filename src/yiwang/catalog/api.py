@@ -204,6 +204,22 @@ class CatalogItemOut(Schema):
     revision: int
 
 
+class CatalogPageOut(Schema):
+    count: int
+    page: int
+    results: list[CatalogItemOut]
+
+
+@router.get("/items", response={200: CatalogPageOut, **ERRORS}, summary="基本目录（分页）")
+def catalog_items(
+    request,
+    type: Literal["", "XK", "QR", "JF", "CJ", "JL", "QT", "GG"] = "",
+    page: int = Query(1, ge=1, le=1000),
+):
+    found = selectors.catalog_items(page=page, item_type=type)
+    return {"count": found.paginator.count, "page": found.number, "results": list(found)}
+
+
 @router.get("/items/{basic_code}", response={200: CatalogItemOut, **ERRORS}, summary="基本目录事项")
 def catalog_item(request, basic_code: str):
     return selectors.get_catalog_item(basic_code)

@@ -76,7 +76,7 @@ def guide_of(implementation_code: str) -> tuple[ServiceItem, ServiceItemVersion]
     return item, version
 
 
-def other_levels(item: ServiceItem, region_code: str = "") -> list[SearchEntry]:
+def other_levels(item: ServiceItem) -> list[SearchEntry]:
     """The same catalog item implemented elsewhere (for the guide's "other regions" list)."""
     entries = SearchEntry.objects.filter(catalog_item_id=item.catalog_item_id).exclude(
         service_item=item

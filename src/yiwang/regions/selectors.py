@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from yiwang.core.errors import NotFound
 from yiwang.regions.constants import PREFIX_LENGTH, Level
-from yiwang.regions.models import Organization, Region
+from yiwang.regions.models import Region
 
 
 def ancestor_codes(code: str) -> list[str]:
@@ -53,7 +53,3 @@ def children_of(code: str) -> QuerySet[Region]:
 
 def top_region() -> Region | None:
     return Region.objects.filter(level=Level.PROVINCE).order_by("code").first()
-
-
-def organizations_in(code: str) -> QuerySet[Organization]:
-    return Organization.objects.filter(region__code=code).select_related("region").order_by("name")

@@ -171,3 +171,10 @@ def test_pages_follow_result_order_across_items_and_counts_stay_exact(client, wo
     county_item = world.county_agency.service_items.first()
     services.revoke_service_item(actor=SYSTEM, service_item=county_item, reason="调整")
     assert codes(size=50)[0] == 7
+
+
+def test_basic_catalog_listing_filters_by_type(client, world):
+    body = client.get("/api/catalog/items", {"type": "XK"}).json()
+    assert body["count"] == 1 and body["results"][0]["basic_code"] == "XK00012000"
+    assert client.get("/api/catalog/items", {"type": "QR"}).json()["count"] == 0
+    assert client.get("/api/catalog/items", {"type": "ZZ"}).status_code == 400
