@@ -30,3 +30,61 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}#{self.pk}"
+
+
+class AuditRecord(models.Model):
+    """One security-relevant event. Append-only; each record's hash chains the one before."""
+
+    sequence = models.PositiveBigIntegerField("序号", unique=True)
+    occurred_at = models.DateTimeField("时间")
+    actor = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("事件", max_length=80)
+    target = models.CharField("对象", max_length=200, blank=True)
+    address = models.CharField("来源地址", max_length=45, blank=True)
+    detail = models.JSONField("详情", default=dict)
+    previous_hash = models.CharField("上一条哈希", max_length=64)
+    hash = models.CharField("本条哈希（SM3）", max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计记录"
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["action", "occurred_at"], name="audit_action_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("审计记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("审计记录只能追加，不能删除")
+
+
+class AuditHead(models.Model):
+    """The chain's head, one row: locking it serializes appends."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计链头"
+
+    def __str__(self) -> str:
+        return f"#{self.sequence}"
+
+
+class AuditAnchor(models.Model):
+    """The head's hash written down at a moment, so a truncated or rewritten tail shows."""
+
+    sequence = models.PositiveBigIntegerField("截至序号")
+    hash = models.CharField("链头哈希", max_length=64)
+    created_at = models.DateTimeField("锚定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计锚点"
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"anchor #{self.sequence}"
