@@ -88,3 +88,25 @@ class AuditAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"anchor #{self.sequence}"
+
+
+class DataKey(models.Model):
+    """An SM4 data key for one purpose, stored wrapped (SM4-GCM) under the master key.
+
+    Rotation adds a version; older versions stay to decrypt what they sealed.
+    """
+
+    purpose = models.CharField("用途", max_length=60)
+    version = models.PositiveIntegerField("版本")
+    wrapped = models.BinaryField("封装后的密钥")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    retired_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据密钥"
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="data_key_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} v{self.version}"

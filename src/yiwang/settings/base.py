@@ -99,6 +99,17 @@ EVENT_WORKER = config(
     help="inprocess: a web-process thread delivers outbox events; external: `yiwang worker`.",
 )
 
+MASTER_KEY_HEX = config(
+    "YIWANG_MASTER_KEY",
+    "",
+    help="Master key (32 hex characters) wrapping the data keys (provider env).",
+)
+MASTER_KEY_PROVIDER = config(
+    "YIWANG_MASTER_KEY_PROVIDER",
+    "local-file",
+    help="Where the master key comes from: env (YIWANG_MASTER_KEY), local-file (embedded only).",
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"

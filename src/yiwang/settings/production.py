@@ -14,6 +14,9 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 EVENT_WORKER = "external"
+MASTER_KEY_PROVIDER = config(
+    "YIWANG_MASTER_KEY_PROVIDER", "env", help="Where the master key comes from (env or a KMS)."
+)
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise RuntimeError("the production profile needs DATABASE_URL pointing at PostgreSQL")

@@ -1,0 +1,144 @@
+"""Keys: a master key from a provider, SM4 data keys wrapped under it, sealed fields, blind
+indexes.
+
+The master key never touches the database. `env` takes it from YIWANG_MASTER_KEY (32 hex
+characters); `local-file` (the embedded profile's demo provider) keeps one in var/; a KMS can
+register another provider. Data keys are per purpose ("person.id_number"), versioned: sealing
+uses the newest, opening reads the version from the sealed value, so rotation never breaks
+what was sealed before. A blind index is HMAC-SM3 under a key of its own, so equal values can
+be found without decrypting; it is not rotated (that would need a re-index).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import struct
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core import crypto
+from yiwang.core.models import DataKey
+from yiwang.core.plugins import Plugin, Registry
+
+SEAL_PREFIX = b"Y1"
+INDEX_SUFFIX = ".index"
+
+
+class MasterKeyProvider(Plugin):
+    def master_key(self) -> bytes:
+        raise NotImplementedError
+
+
+providers: Registry[MasterKeyProvider] = Registry("master key providers")
+
+
+def _parse_hex_key(raw: str, source: str) -> bytes:
+    try:
+        key = bytes.fromhex(raw.strip())
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{source}: the master key must be hexadecimal") from error
+    if len(key) != crypto.SM4_KEY_BYTES:
+        raise ImproperlyConfigured(f"{source}: the master key must be {crypto.SM4_KEY_BYTES} bytes")
+    return key
+
+
+@providers.register("env")
+class EnvironmentMasterKey(MasterKeyProvider):
+    verbose_name = "环境变量 YIWANG_MASTER_KEY"
+
+    def master_key(self) -> bytes:
+        if not settings.MASTER_KEY_HEX:
+            raise ImproperlyConfigured("YIWANG_MASTER_KEY is not set")
+        return _parse_hex_key(settings.MASTER_KEY_HEX, "YIWANG_MASTER_KEY")
+
+    def check_config(self) -> None:
+        self.master_key()
+
+
+@providers.register("local-file")
+class LocalFileMasterKey(MasterKeyProvider):
+    verbose_name = "本地文件 var/master_key（仅嵌入式部署）"
+    is_demo = True
+
+    def master_key(self) -> bytes:
+        path = Path(settings.VAR_DIR) / "master_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(crypto.SM4_KEY_BYTES))
+            path.chmod(0o600)
+        return _parse_hex_key(path.read_text(), str(path))
+
+
+def master_key(registry: Registry[MasterKeyProvider] = providers) -> bytes:
+    return registry.configured(settings.MASTER_KEY_PROVIDER).master_key()
+
+
+def _aad(purpose: str, version: int) -> bytes:
+    return f"{purpose}:{version}".encode()
+
+
+def _unwrap(key: DataKey, master: bytes) -> bytes:
+    return crypto.sm4_gcm_decrypt(master, bytes(key.wrapped), _aad(key.purpose, key.version))
+
+
+@transaction.atomic
+def rotate(purpose: str) -> DataKey:
+    """A new data key version for `purpose`; the previous one is retired from sealing."""
+    latest = (
+        DataKey.objects.select_for_update().filter(purpose=purpose).order_by("-version").first()
+    )
+    version = latest.version + 1 if latest else 1
+    if latest and latest.retired_at is None:
+        latest.retired_at = timezone.now()
+        latest.save(update_fields=["retired_at"])
+    wrapped = crypto.sm4_gcm_encrypt(master_key(), crypto.new_sm4_key(), _aad(purpose, version))
+    return DataKey.objects.create(purpose=purpose, version=version, wrapped=wrapped)
+
+
+def _current(purpose: str) -> DataKey:
+    key = DataKey.objects.filter(purpose=purpose).order_by("-version").first()
+    return key or rotate(purpose)
+
+
+def seal(purpose: str, plaintext: str, *, context: str = "") -> str:
+    """Encrypt a value for storage: base64 of prefix ‖ key version ‖ SM4-GCM blob."""
+    key = _current(purpose)
+    blob = crypto.sm4_gcm_encrypt(_unwrap(key, master_key()), plaintext.encode(), context.encode())
+    return base64.b64encode(SEAL_PREFIX + struct.pack(">I", key.version) + blob).decode()
+
+
+def open_sealed(purpose: str, sealed: str, *, context: str = "") -> str:
+    raw = base64.b64decode(sealed)
+    if raw[:2] != SEAL_PREFIX:
+        raise crypto.CryptoError("不是本平台加密的数据")
+    (version,) = struct.unpack(">I", raw[2:6])
+    key = DataKey.objects.filter(purpose=purpose, version=version).first()
+    if key is None:
+        raise crypto.CryptoError(f"{purpose} 的第{version}版密钥不存在")
+    return crypto.sm4_gcm_decrypt(_unwrap(key, master_key()), raw[6:], context.encode()).decode()
+
+
+def blind_index(purpose: str, value: str) -> str:
+    """HMAC-SM3 of the value under the purpose's index key: exact lookup without decrypting."""
+    purpose = purpose + INDEX_SUFFIX
+    key = DataKey.objects.filter(purpose=purpose, version=1).first() or rotate(purpose)
+    return crypto.hmac_sm3(_unwrap(key, master_key()), value.encode()).hex()
+
+
+@transaction.atomic
+def rewrap_all(old_master: bytes, new_master: bytes) -> int:
+    """Master-key rotation: every data key re-wrapped under the new master key."""
+    count = 0
+    for key in DataKey.objects.select_for_update():
+        plain = crypto.sm4_gcm_decrypt(
+            old_master, bytes(key.wrapped), _aad(key.purpose, key.version)
+        )
+        key.wrapped = crypto.sm4_gcm_encrypt(new_master, plain, _aad(key.purpose, key.version))
+        key.save(update_fields=["wrapped"])
+        count += 1
+    return count
