@@ -24,6 +24,7 @@ migrate: setup
 
 demo: migrate
 	$(BIN)/yiwang load_demo
+	$(BIN)/yiwang registries generate --persons 500 --organizations 100
 
 run: demo
 	@$(BIN)/yiwang collectstatic --noinput -v0

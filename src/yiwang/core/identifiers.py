@@ -8,9 +8,11 @@ masking rule used on every page.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
+from stdnum.iso7064 import mod_11_2
 
 from yiwang.core.errors import DomainError
 
@@ -67,6 +69,23 @@ def make_uscc(*, authority: str, kind: str, division6: str, organization8: str) 
     """Compose a GB 32100 code: authority, kind, division, GB 11714 organization code, check."""
     body = authority + kind + division6 + organization8 + organization_code_check(organization8)
     return body + uscc.calc_check_digit(body)
+
+
+def make_id_number(*, division6: str, birth: date, sequence: int, female: bool) -> str:
+    """Compose a GB 11643 number: division, birth date, a 3-digit order code whose parity is
+    the sex (odd for men), and the ISO 7064 MOD 11-2 check character."""
+    order = sequence % 500 * 2 + (0 if female else 1)
+    body = f"{division6}{birth:%Y%m%d}{order:03d}"
+    return body + mod_11_2.calc_check_digit(body)
+
+
+def sex_of(id_number: str) -> str:
+    """ "M" or "F", read off the order code's parity."""
+    return "F" if int(id_number[16]) % 2 == 0 else "M"
+
+
+def birth_date_of(id_number: str) -> date:
+    return ric.get_birth_date(id_number)
 
 
 def mask(value: str, *, head: int = 4, tail: int = 4) -> str:

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.regions",
     "yiwang.catalog",
+    "yiwang.registries",
     "yiwang.portal",
 ]
 
