@@ -17,6 +17,7 @@ from yiwang.catalog.models import (
     ServiceItemVersion,
     Synonym,
 )
+from yiwang.core.admin import WrittenByServicesAdmin
 from yiwang.core.errors import DomainError
 
 
@@ -29,6 +30,12 @@ def _run(request, action, success: str) -> bool:
         return False
     messages.success(request, success)
     return True
+
+
+def _run_each(request, queryset, action, done: str) -> None:
+    """An admin action over the selected rows, one service call each: `action(actor, row)`."""
+    for row in queryset:
+        _run(request, lambda row=row: action(request.user, row), f"{row} {done}")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -55,21 +62,7 @@ class CatalogItemAdmin(admin.ModelAdmin):
     list_filter = ("item_type", "sector")
     search_fields = ("basic_code", "name")
     inlines = [CatalogItemChangeInline]
-    fields = (
-        "basic_code",
-        "item_type",
-        "name",
-        "main_item",
-        "legal_basis",
-        "levels",
-        "sector",
-        "audience",
-        "themes",
-        "life_events",
-        "keywords",
-        "popularity",
-        "revision",
-    )
+    fields = ("basic_code", "main_item", *services.CATALOG_FIELDS, "revision")
     readonly_fields = ("revision", "main_item")
 
     def get_readonly_fields(self, request, obj=None):
@@ -113,7 +106,7 @@ class PendingChangeInline(ReadOnlyInline):
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(admin.ModelAdmin):
+class ServiceItemAdmin(WrittenByServicesAdmin):
     list_display = ("implementation_code", "catalog_item", "agency", "region")
     list_filter = ("region__level", "catalog_item__sector")
     search_fields = ("implementation_code", "catalog_item__name", "agency__name")
@@ -125,20 +118,14 @@ class ServiceItemAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.service_items_for(request.user)
 
-    def has_add_permission(self, request) -> bool:
-        return False  # implementations are created through the API or an import
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.action(description="新建修订草稿")
     def start_revision(self, request, queryset):
-        for item in queryset:
-            _run(
-                request,
-                lambda item=item: services.start_revision(actor=request.user, service_item=item),
-                f"{item.implementation_code} 已新建草稿",
-            )
+        _run_each(
+            request,
+            queryset,
+            lambda actor, item: services.start_revision(actor=actor, service_item=item),
+            "已新建草稿",
+        )
 
 
 class VersionForm(forms.ModelForm):
@@ -148,7 +135,7 @@ class VersionForm(forms.ModelForm):
 
 
 @admin.register(ServiceItemVersion)
-class ServiceItemVersionAdmin(admin.ModelAdmin):
+class ServiceItemVersionAdmin(WrittenByServicesAdmin):
     form = VersionForm
     list_display = ("service_item", "number", "status", "published_at")
     list_filter = ("status",)
@@ -188,29 +175,23 @@ class ServiceItemVersionAdmin(admin.ModelAdmin):
             "草稿已保存",
         )
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.action(description="提交审核（运行自动检查）")
     def submit(self, request, queryset):
-        for version in queryset:
-            _run(
-                request,
-                lambda v=version: services.submit_version(actor=request.user, version=v),
-                f"{version} 已提交",
-            )
+        _run_each(
+            request,
+            queryset,
+            lambda actor, v: services.submit_version(actor=actor, version=v),
+            "已提交",
+        )
 
     @admin.action(description="审核发布")
     def publish(self, request, queryset):
-        for version in queryset:
-            _run(
-                request,
-                lambda v=version: services.publish_version(actor=request.user, version=v),
-                f"{version} 已发布",
-            )
+        _run_each(
+            request,
+            queryset,
+            lambda actor, v: services.publish_version(actor=actor, version=v),
+            "已发布",
+        )
 
 
 @admin.register(Synonym)

@@ -15,8 +15,8 @@ from yiwang.catalog.constants import OnlineDepth, VersionStatus
 from yiwang.catalog.search import Filters
 from yiwang.core.api import Problem
 from yiwang.core.errors import NotFound
+from yiwang.regions import selectors as region_selectors
 from yiwang.regions.models import Organization
-from yiwang.regions.selectors import get_region
 
 router = Router(tags=["事项目录"])
 ERRORS = {400: Problem, 403: Problem, 404: Problem, 409: Problem}
@@ -69,7 +69,7 @@ def _result(entry) -> dict:
 @router.get("/search", response={200: SearchPageOut, **ERRORS}, summary="搜索事项")
 def search(request, params: Query[SearchParams]):
     filters = Filters(
-        region_code=selectors.check_region(params.region),
+        region_code=region_selectors.check_region(params.region),
         audience=params.audience,
         sector=params.department,
         min_depth=params.depth,
@@ -390,7 +390,7 @@ class ReportOut(Schema):
     "/report", response={200: ReportOut, **ERRORS}, summary="区域事项自动检查与三级八同一致性报告"
 )
 def report(request, region: str):
-    target = get_region(selectors.check_region(region) or "")
+    target = region_selectors.get_region(region_selectors.check_region(region) or "")
     result = region_report(target.code, level=target.level)
     return {
         "region_code": result.region_code,

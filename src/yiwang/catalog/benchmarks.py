@@ -31,6 +31,7 @@ from yiwang.catalog import scale, selectors
 from yiwang.catalog.models import SearchEntry
 from yiwang.catalog.search import Filters
 from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
+from yiwang.regions import selectors as region_selectors
 from yiwang.regions.constants import Level
 from yiwang.regions.models import Region
 
@@ -197,7 +198,7 @@ def _capture_sql(plan: list[tuple[str, str]]) -> list[list[tuple[str, tuple]]]:
     captured = []
     for query, region in plan:
         with CaptureQueriesContext(connection) as context:
-            filters = Filters(region_code=selectors.check_region(region))
+            filters = Filters(region_code=region_selectors.check_region(region))
             page = selectors.search(query, filters)
             [entry.implementation_code for entry in page.results]
         captured.append([(q["sql"], ()) for q in context.captured_queries])

@@ -19,8 +19,6 @@ from yiwang.catalog.models import (
 from yiwang.catalog.permissions import scope_filter
 from yiwang.catalog.search import EVENT, SECTOR, THEME, Filters, search_entries
 from yiwang.core.errors import DomainError, NotFound
-from yiwang.core.identifiers import is_division_code
-from yiwang.regions.models import Region
 
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -36,16 +34,6 @@ class SearchPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.count // self.size))
-
-
-def check_region(code: str) -> str:
-    if not code:
-        return ""
-    if not is_division_code(code):
-        raise DomainError.of("region", "区划代码应为12位数字")
-    if not Region.objects.filter(code=code).exists():
-        raise DomainError.of("region", f"区划 {code} 不存在")
-    return code
 
 
 def search(query: str, filters: Filters, *, page: int = 1, size: int = 20) -> SearchPage:

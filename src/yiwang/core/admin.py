@@ -3,8 +3,18 @@ from django.contrib import admin
 from yiwang.core.models import Event
 
 
+class WrittenByServicesAdmin(admin.ModelAdmin):
+    """Rows are created and removed by the services (API, imports, commands), not by a screen."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(WrittenByServicesAdmin):
     list_display = ("id", "topic", "created_at", "delivered_at", "attempts")
     list_filter = ("topic",)
     readonly_fields = (
@@ -16,9 +26,6 @@ class EventAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

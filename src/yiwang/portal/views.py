@@ -172,7 +172,7 @@ def blank_form(request: HttpRequest, code: str, number: int) -> HttpResponse:
 @require_safe
 @shows_refusals
 def set_region(request: HttpRequest) -> HttpResponse:
-    code = selectors.check_region(request.GET.get("code", "").strip())
+    code = regions.check_region(request.GET.get("code", "").strip())
     if not code:
         raise DomainError.of("code", "请选择地区")
     response = redirect(visitor.safe_next(request.GET.get("next")))
@@ -183,7 +183,7 @@ def set_region(request: HttpRequest) -> HttpResponse:
 @require_safe
 @shows_refusals
 def region_chooser(request: HttpRequest) -> HttpResponse:
-    code = selectors.check_region(request.GET.get("code", "").strip())
+    code = regions.check_region(request.GET.get("code", "").strip())
     code = code or visitor.region_code(request)
     if not code:
         raise DomainError.of("code", "暂无行政区划数据，请先导入区划")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from yiwang.core.errors import NotFound
+from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.identifiers import is_division_code
 from yiwang.regions.constants import PREFIX_LENGTH, Level
 from yiwang.regions.models import Region
 
@@ -34,6 +35,17 @@ def get_region(code: str) -> Region:
     if region is None:
         raise NotFound(f"行政区划 {code}")
     return region
+
+
+def check_region(code: str) -> str:
+    """A known division's 12-digit code, or "" when none was given; else a 400 on `region`."""
+    if not code:
+        return ""
+    if not is_division_code(code):
+        raise DomainError.of("region", "区划代码应为12位数字")
+    if not Region.objects.filter(code=code).exists():
+        raise DomainError.of("region", f"区划 {code} 不存在")
+    return code
 
 
 def region_path(code: str) -> list[Region]:

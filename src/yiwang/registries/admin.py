@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from yiwang.core.admin import WrittenByServicesAdmin
 from yiwang.registries.models import CreditListing, LegalPersonRecord, PersonRecord
 
 
 @admin.register(PersonRecord)
-class PersonRecordAdmin(admin.ModelAdmin):
+class PersonRecordAdmin(WrittenByServicesAdmin):
     """Only the masked number is ever shown; the sealed one and its index are not displayed."""
 
     list_display = ("name", "id_number_masked", "sex", "birth_date", "household_region", "status")
@@ -21,12 +22,9 @@ class PersonRecordAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
 
 @admin.register(LegalPersonRecord)
-class LegalPersonRecordAdmin(admin.ModelAdmin):
+class LegalPersonRecordAdmin(WrittenByServicesAdmin):
     list_display = ("name", "uscc", "kind", "representative_name", "registered_region", "status")
     list_filter = ("kind", "status", "generated")
     search_fields = ("name", "uscc")
@@ -40,9 +38,6 @@ class LegalPersonRecordAdmin(admin.ModelAdmin):
         "generated",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(CreditListing)
