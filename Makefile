@@ -25,13 +25,18 @@ migrate: setup
 demo: migrate
 	$(BIN)/yiwang load_demo
 	$(BIN)/yiwang registries generate --persons 500 --organizations 100
+	$(BIN)/yiwang identity demo
 
 run: demo
 	@$(BIN)/yiwang collectstatic --noinput -v0
 	@echo ""
 	@echo "  一网 Yiwang (embedded profile: SQLite in var/, in-process event worker)"
 	@echo "  门户 portal:       http://$(HOST):$(PORT)/"
-	@echo "  后台 back office:  http://$(HOST):$(PORT)/admin/   (demo accounts admin / changsha / furong-scj, password yiwang-demo-2026)"
+	@echo "  工作台 workbench:  http://$(HOST):$(PORT)/workbench/   (staff admin, security, auditor, changsha, furong-scj, window; password yiwang-demo-2026;"
+	@echo "                     动态口令 TOTP secret YIWANGDEMOTOTPKEYFORSTAFFONLY234, or the current code: .venv/bin/yiwang identity totp)"
+	@echo "  个人用户 citizens: http://$(HOST):$(PORT)/login/   (张丽华 / 李建国, ID numbers printed above, password yiwang-demo-2026)"
+	@echo "  后台 back office:  http://$(HOST):$(PORT)/admin/   (after the workbench login)"
+	@echo "  单点登录 OIDC:     http://$(HOST):$(PORT)/.well-known/openid-configuration"
 	@echo "  API docs:          http://$(HOST):$(PORT)/api/docs   (OpenAPI: /api/openapi.json)"
 	@echo ""
 	$(BIN)/yiwang runserver $(HOST):$(PORT)

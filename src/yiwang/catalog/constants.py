@@ -91,3 +91,11 @@ class ScopeRole(models.TextChoices):
 class PendingChangeStatus(models.TextChoices):
     OPEN = "open", "待同步"
     ADOPTED = "adopted", "已同步"
+
+
+class RealNameLevel(models.IntegerChoices):
+    """How surely an account is its holder. Items name the least they accept; identity grants it."""
+
+    REGISTERED = 1, "L1 注册用户（手机号已验证）"
+    REAL_NAME = 2, "L2 实名用户（姓名与身份证号已核验）"
+    STRONG = 3, "L3 强实名用户（人脸或数字证书）"

@@ -6,7 +6,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from yiwang.catalog.constants import ItemType, PendingChangeStatus, ScopeRole, VersionStatus
+from yiwang.catalog.constants import (
+    ItemType,
+    PendingChangeStatus,
+    RealNameLevel,
+    ScopeRole,
+    VersionStatus,
+)
 from yiwang.catalog.guide import Guide
 from yiwang.regions.models import Organization, Region
 
@@ -33,6 +39,9 @@ class CatalogItem(models.Model):
     life_events = models.JSONField("人生/企业事件", default=list, blank=True)
     keywords = models.JSONField("搜索关键词", default=list, blank=True)
     popularity = models.PositiveIntegerField("热度", default=0)
+    min_real_name_level = models.PositiveSmallIntegerField(
+        "最低实名等级", choices=RealNameLevel.choices, default=RealNameLevel.REAL_NAME
+    )
     revision = models.PositiveIntegerField("修订号", default=1)
     generated = models.BooleanField("为规模测试生成", default=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -169,3 +169,10 @@ def get_version(item: ServiceItem, number: int) -> ServiceItemVersion:
     if version is None:
         raise NotFound(f"第{number}版")
     return version
+
+
+def items_for_audience(audience: str) -> list[CatalogItem]:
+    """Main items serving an audience, by name (a few thousand at most: filtered in Python, as
+    SQLite cannot look inside JSON lists)."""
+    items = CatalogItem.objects.filter(main_item__isnull=True).order_by("name")
+    return [item for item in items if audience in item.audience]

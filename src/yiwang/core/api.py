@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from yiwang.core import events
 from yiwang.core.errors import DomainError
+from yiwang.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -78,6 +79,12 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         return problem(
             api, request, status=exc.status, title=exc.title, detail=exc.detail, errors=exc.errors
         )
+
+    @api.exception_handler(RateLimited)
+    def rate_limited(request, exc: RateLimited):
+        response = domain_error(request, exc)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

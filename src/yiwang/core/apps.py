@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "基础内核"
 
     def ready(self) -> None:
-        from yiwang.core import benchmarks, events  # noqa: F401  (registration)
+        from yiwang.core import benchmarks, checks, events  # noqa: F401  (registration)
 
         events.start_inprocess_worker_if_configured()

@@ -5,15 +5,17 @@ committed one always has its record. Each record's hash is SM3 over the previous
 record's canonical JSON; the head row is locked while appending, which keeps the chain a line.
 `anchor` writes the head's hash down; `verify` walks the chain and names the first record that
 was altered or removed (a gap in the sequence, a hash that no longer matches, or an anchor the
-chain no longer reaches).
+chain no longer reaches). `search_audit` is the auditor's read of the trail.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from yiwang.core.crypto import sm3_hex
@@ -119,3 +121,37 @@ def verify(batch: int = 5000) -> Verdict:
             expected_sequence,
         )
     return Verdict(True, checked, f"审计链完整，共{checked}条")
+
+
+def search_audit(
+    *,
+    action: str = "",
+    action_prefix: str = "",
+    actor: str = "",
+    target: str = "",
+    address: str = "",
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> QuerySet[AuditRecord]:
+    """The records an auditor asked for, newest first; empty criteria do not narrow."""
+    records = AuditRecord.objects.all()
+    if action:
+        records = records.filter(action=action)
+    if action_prefix:
+        records = records.filter(action__startswith=action_prefix)
+    if actor:
+        records = records.filter(actor__icontains=actor)
+    if target:
+        records = records.filter(target__icontains=target)
+    if address:
+        records = records.filter(address=address)
+    if since:
+        records = records.filter(occurred_at__gte=since)
+    if before:
+        records = records.filter(occurred_at__lt=before)
+    return records.order_by("-sequence")
+
+
+def recorded_actions() -> list[str]:
+    """Every action the trail holds, for the auditor's choice of events."""
+    return list(AuditRecord.objects.order_by("action").values_list("action", flat=True).distinct())

@@ -1,6 +1,7 @@
-"""Kernel tables: the transactional event outbox."""
+"""Kernel tables: the event outbox, the audit trail, data keys, SMS messages and codes."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class Event(models.Model):
@@ -110,3 +111,44 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} v{self.version}"
+
+
+class SmsMessage(models.Model):
+    """A text the outbox gateway kept instead of sending it (embedded profile and tests)."""
+
+    phone_sealed = models.TextField("手机号（加密）")
+    phone_index = models.CharField("手机号索引", max_length=64, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=20)
+    text = models.TextField("内容")
+    created_at = models.DateTimeField("发送时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信发件箱"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class VerificationCode(models.Model):
+    """An SMS verification code, kept only as an HMAC-SM3: one use, a few tries, minutes."""
+
+    phone_index = models.CharField("手机号索引", max_length=64)
+    purpose = models.CharField("用途", max_length=30)
+    code_mac = models.CharField("验证码摘要（HMAC-SM3）", max_length=64)
+    address = models.CharField("来源地址", max_length=45, blank=True)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
+    expires_at = models.DateTimeField("过期时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信验证码"
+        indexes = [
+            models.Index(
+                fields=["phone_index", "purpose", "created_at"], name="verification_code_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}#{self.pk}"

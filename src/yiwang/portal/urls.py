@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.portal import views
+from yiwang.portal import account, views
 
 app_name = "portal"
 
@@ -16,4 +16,29 @@ urlpatterns = [
     path("region/", views.set_region, name="set_region"),
     path("region/choose/", views.region_chooser, name="region_chooser"),
     path("preferences/large-text/", views.set_large_text, name="large_text"),
+]
+
+urlpatterns += [
+    path("login/", account.login_page, name="login"),
+    path("logout/", account.logout_page, name="logout"),
+    path("register/", account.register, name="register"),
+    path("sms-code/<str:purpose>/", account.send_code, name="send_code"),
+    path("my/", account.my_account, name="my_account"),
+    path("my/real-name/", account.verify_real_name, name="verify_real_name"),
+    path("my/real-name/strong/", account.strong_verification, name="strong_verification"),
+    path("my/sessions/", account.my_sessions, name="my_sessions"),
+    path("my/sessions/<str:sid>/end/", account.end_session, name="end_session"),
+    path("my/organizations/", account.my_organizations, name="my_organizations"),
+    path("my/organizations/<str:uscc>/", account.organization, name="organization"),
+    path(
+        "my/organizations/<str:uscc>/members/<int:member_id>/revoke/",
+        account.revoke_agent,
+        name="revoke_agent",
+    ),
+    path("my/delegations/", account.my_delegations, name="my_delegations"),
+    path(
+        "my/delegations/<int:delegation_id>/revoke/",
+        account.revoke_delegation,
+        name="revoke_delegation",
+    ),
 ]

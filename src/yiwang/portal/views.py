@@ -18,6 +18,7 @@ from yiwang.catalog.constants import Audience, OnlineDepth
 from yiwang.catalog.models import SearchEntry
 from yiwang.catalog.search import Filters
 from yiwang.core.errors import DomainError
+from yiwang.core.web import safe_next
 from yiwang.portal import params, visitor
 from yiwang.regions import selectors as regions
 from yiwang.regions.constants import Level
@@ -175,7 +176,7 @@ def set_region(request: HttpRequest) -> HttpResponse:
     code = regions.check_region(request.GET.get("code", "").strip())
     if not code:
         raise DomainError.of("code", "请选择地区")
-    response = redirect(visitor.safe_next(request.GET.get("next")))
+    response = redirect(safe_next(request.GET.get("next")))
     visitor.remember(request, response, visitor.REGION_COOKIE, code)
     return response
 
@@ -190,14 +191,14 @@ def region_chooser(request: HttpRequest) -> HttpResponse:
     context = {
         "browsing_path": regions.region_path(code),
         "children": list(regions.children_of(code)),
-        "next": visitor.safe_next(request.GET.get("next")),
+        "next": safe_next(request.GET.get("next")),
     }
     return render(request, "portal/region_chooser.html", context)
 
 
 @require_POST
 def set_large_text(request: HttpRequest) -> HttpResponse:
-    response = redirect(visitor.safe_next(request.POST.get("next")))
+    response = redirect(safe_next(request.POST.get("next")))
     if request.POST.get("large_text") == "1":
         visitor.remember(request, response, visitor.LARGE_TEXT_COOKIE, "1")
     else:

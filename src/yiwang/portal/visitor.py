@@ -8,7 +8,6 @@ is found where it is carried out for the visitor: the region and every level abo
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from yiwang.regions import selectors
 from yiwang.regions.models import Region
@@ -45,13 +44,6 @@ def region_code(request: HttpRequest) -> str:
 
 def large_text(request: HttpRequest) -> bool:
     return request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
-
-
-def safe_next(url: str | None) -> str:
-    """A same-site relative path to return to; anything else (other hosts, schemes) is home."""
-    if url and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=set()):
-        return url
-    return "/"
 
 
 def remember(request: HttpRequest, response: HttpResponse, name: str, value: str) -> None:

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.identifiers import is_division_code
 from yiwang.regions.constants import PREFIX_LENGTH, Level
-from yiwang.regions.models import Region
+from yiwang.regions.models import Organization, Region
 
 
 def ancestor_codes(code: str) -> list[str]:
@@ -65,3 +65,16 @@ def children_of(code: str) -> QuerySet[Region]:
 
 def top_region() -> Region | None:
     return Region.objects.filter(level=Level.PROVINCE).order_by("code").first()
+
+
+def organization_by_reference(reference: str) -> Organization | None:
+    """An agency named by its USCC (18 characters) or by its id; None when nothing was named."""
+    reference = (reference or "").strip().upper()
+    if not reference:
+        return None
+    by_id = reference.isdigit() and len(reference) < 18  # a USCC has 18 characters
+    lookup = {"pk": int(reference)} if by_id else {"uscc": reference}
+    agency = Organization.objects.filter(**lookup).first()
+    if agency is None:
+        raise DomainError.of("agency", f"机构 {reference} 不存在，请填写统一社会信用代码或机构编号")
+    return agency

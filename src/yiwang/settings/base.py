@@ -30,12 +30,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "oauth2_provider",
+    "csp",
     "yiwang.core",
     "yiwang.regions",
     "yiwang.catalog",
     "yiwang.registries",
+    "yiwang.identity",
     "yiwang.portal",
+    "yiwang.workbench",
 ]
+
+AUTH_USER_MODEL = "identity.Account"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -47,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yiwang.identity.middleware.SessionGuardMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -137,9 +145,162 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No ID number or mobile number reaches a log in clear (core.logging).
+    "filters": {"redact_personal_data": {"()": "yiwang.core.logging.RedactPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": config("LOG_LEVEL", "INFO", help="Root log level.")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    "loggers": {
+        "jieba": {"level": "WARNING"},
+        # Django's default handlers have no redaction: its records go through ours instead.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+# --- Identity, sessions and single sign-on -------------------------------------------------
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = ["yiwang.identity.backends.AccountBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "yiwang.identity.passwords.CharacterClassValidator"},
+]
+SESSION_COOKIE_AGE = config(
+    "SESSION_COOKIE_AGE", 8 * 3600, cast=int, help="Longest a login lasts, in seconds."
+)
+IDLE_TIMEOUT_SECONDS = config(
+    "YIWANG_IDLE_TIMEOUT", 30 * 60, cast=int, help="Idle seconds before a session ends."
+)
+STAFF_IDLE_TIMEOUT_SECONDS = config(
+    "YIWANG_STAFF_IDLE_TIMEOUT", 15 * 60, cast=int, help="Idle seconds before a staff session ends."
+)
+LOGIN_LOCKOUT_FAILURES = config(
+    "YIWANG_LOCKOUT_FAILURES", 5, cast=int, help="Failed logins in a row before a lockout."
+)
+LOGIN_LOCKOUT_SECONDS = config(
+    "YIWANG_LOCKOUT_SECONDS", 15 * 60, cast=int, help="How long a lockout lasts, in seconds."
+)
+
+STRONG_VERIFIER = config(
+    "YIWANG_STRONG_VERIFIER",
+    "simulated-face",
+    help="Identity-provider plugin for L3 real-name checks (simulated-face: embedded only).",
+)
+OIDC_SIGNING_KEY_FILE = config(
+    "YIWANG_OIDC_KEY_FILE",
+    str(VAR_DIR / "oidc_signing_key.pem"),
+    help="PEM file of the OpenID Connect RS256 signing key; created in embedded profiles.",
+)
+# Named so that migrations can depend on them; Yiwang keeps django-oauth-toolkit's own models.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+
+
+def oidc_signing_key(path: Path, *, create: bool) -> str:
+    """The RS256 key that signs ID tokens; embedded profiles make one on first start."""
+    if not path.exists() and create:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return path.read_text() if path.exists() else ""
+
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": oidc_signing_key(Path(OIDC_SIGNING_KEY_FILE), create=False),
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.oidc.YiwangValidator",
+    "SCOPES": {
+        "openid": "登录身份",
+        "profile": "姓名与账号类型",
+        "phone": "脱敏手机号",
+        "id_number": "完整证件号码",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+}
+
+# --- Web hardening ---------------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # No form-action: Chromium applies it to the redirect chain after a login form, which
+        # ends at a registered client's redirect URI on another origin.
+    }
+}
+RATELIMIT_ENABLE = config(
+    "YIWANG_RATELIMIT", True, cast=bool, help="Rate limits on logins, SMS codes and lookups."
+)
+
+# --- SMS gateway and verification codes -----------------------------------------------------
+SMS_GATEWAY = config(
+    "YIWANG_SMS_GATEWAY",
+    "outbox",
+    help="SMS gateway plugin: outbox (kept in the database, embedded only) or http.",
+)
+SMS_GATEWAY_URL = config(
+    "YIWANG_SMS_GATEWAY_URL", "", help="http gateway: URL that receives POST {phone, text, sign}."
+)
+SMS_GATEWAY_TOKEN = config(
+    "YIWANG_SMS_GATEWAY_TOKEN", "", help="http gateway: bearer token sent with each message."
+)
+SMS_GATEWAY_TIMEOUT = config(
+    "YIWANG_SMS_GATEWAY_TIMEOUT", 5.0, cast=float, help="http gateway: seconds to wait."
+)
+SMS_SIGN = config("YIWANG_SMS_SIGN", "一网", help="SMS signature (短信签名) shown as 【…】.")
+SMS_CODE_TTL_SECONDS = config(
+    "YIWANG_SMS_CODE_TTL", 300, cast=int, help="Seconds an SMS verification code stays valid."
+)
+SMS_CODES_PER_ADDRESS_HOUR = config(
+    "YIWANG_SMS_PER_ADDRESS_HOUR",
+    20,
+    cast=int,
+    help="SMS codes one client address may request per hour.",
+)

@@ -1,6 +1,7 @@
 """The embedded profile for `make run`: SQLite under var/, a local secret, debug pages."""
 
 import secrets
+from pathlib import Path
 
 from yiwang.core.config import config
 
@@ -21,3 +22,9 @@ def _local_secret() -> str:
 
 
 SECRET_KEY = config("DJANGO_SECRET_KEY", "", help="Django secret key.") or _local_secret()
+
+# Embedded profiles make their own ID-token signing key on first start (kept under var/).
+OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = oidc_signing_key(  # noqa: F405
+    Path(OIDC_SIGNING_KEY_FILE),  # noqa: F405
+    create=True,
+)

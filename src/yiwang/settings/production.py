@@ -21,9 +21,27 @@ MASTER_KEY_PROVIDER = config(
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise RuntimeError("the production profile needs DATABASE_URL pointing at PostgreSQL")
 
+SMS_GATEWAY = config(
+    "YIWANG_SMS_GATEWAY", "http", help="SMS gateway plugin; outbox is refused in production."
+)
+
+# __Host- cookies must be Secure, on Path=/ and without Domain: no subdomain can set or
+# overwrite them (session fixation from a sibling host).
 SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-yiwang-session"
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True  # scripts take the token from the form, never from the cookie
+CSRF_COOKIE_NAME = "__Host-yiwang-csrf"
 SECURE_SSL_REDIRECT = config("SECURE_SSL_REDIRECT", True, cast=bool, help="Redirect HTTP to HTTPS.")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = config("SECURE_HSTS_SECONDS", 31536000, cast=int, help="HSTS max-age.")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = config(
+    "SECURE_HSTS_PRELOAD", True, cast=bool, help="Ask browsers' HSTS preload lists to include us."
+)
+
+if not OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]:  # noqa: F405
+    raise RuntimeError("the production profile needs YIWANG_OIDC_KEY_FILE (an RS256 PEM key)")
+
+# Clients of a production platform receive codes over HTTPS only.
+OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["https"]  # noqa: F405

@@ -1,5 +1,7 @@
 """Test settings: the same stack, fast hashing, events delivered synchronously by the tests."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-secret"
@@ -14,3 +16,9 @@ STORAGES = {
 # Tests serve static files through the finders; there is no collected STATIC_ROOT.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Embedded profiles make their own ID-token signing key on first start (kept under var/).
+OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = oidc_signing_key(  # noqa: F405
+    Path(OIDC_SIGNING_KEY_FILE),  # noqa: F405
+    create=True,
+)

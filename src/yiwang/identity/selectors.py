@@ -1,0 +1,134 @@
+"""Reads of identity: roles and their scopes, sessions, organizations one may act for, and
+delegations — each one answering only about the account that asks."""
+
+from __future__ import annotations
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from yiwang.identity.constants import AccountKind, MemberRole
+from yiwang.identity.models import (
+    Account,
+    Delegation,
+    OrganizationAccount,
+    OrganizationMember,
+    RoleAssignment,
+    SessionRecord,
+)
+
+
+def roles_of(account: Account) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(account=account, revoked_at__isnull=True).select_related(
+        "region", "agency"
+    )
+
+
+def has_role(account: Account, role: str, *, region_code: str = "") -> bool:
+    """Does the account hold the role, for the given region (its own or one above) if named?"""
+    if not account.is_authenticated or not account.is_active:
+        return False
+    for assignment in roles_of(account).filter(role=role):
+        if not region_code or covers(assignment, region_code):
+            return True
+    return False
+
+
+def covers(assignment: RoleAssignment, region_code: str) -> bool:
+    """A role scoped to a region reaches every region below it (codes share its prefix)."""
+    scope = assignment.region.code.rstrip("0")
+    return region_code.startswith(scope) if scope else True
+
+
+def active_sessions(account: Account) -> QuerySet[SessionRecord]:
+    return SessionRecord.objects.filter(account=account, ended_at__isnull=True).order_by(
+        "-last_seen_at"
+    )
+
+
+def _in_force(prefix: str = "") -> Q:
+    now = timezone.now()
+    return Q(**{f"{prefix}revoked_at__isnull": True}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gt": now})
+    )
+
+
+def memberships(account: Account) -> QuerySet[OrganizationMember]:
+    """The organizations this person may act for now, and as what."""
+    return (
+        OrganizationMember.objects.filter(_in_force(), account=account)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def may_act_for_organization(account: Account, uscc: str) -> bool:
+    return memberships(account).filter(organization__uscc=uscc).exists()
+
+
+def members_of(organization: OrganizationAccount) -> QuerySet[OrganizationMember]:
+    return organization.members.select_related("account").order_by("role", "valid_from")
+
+
+def is_representative(account: Account, organization: OrganizationAccount) -> bool:
+    return (
+        memberships(account)
+        .filter(organization=organization, role=MemberRole.LEGAL_REPRESENTATIVE)
+        .exists()
+    )
+
+
+def delegations_given(account: Account) -> QuerySet[Delegation]:
+    return (
+        Delegation.objects.filter(grantor=account)
+        .select_related("grantee")
+        .prefetch_related("items")
+        .order_by("-created_at")
+    )
+
+
+def delegations_received(account: Account) -> QuerySet[Delegation]:
+    return (
+        Delegation.objects.filter(grantee=account)
+        .select_related("grantor")
+        .prefetch_related("items")
+        .order_by("-created_at")
+    )
+
+
+def may_act_for_person(agent: Account, principal: Account, basic_code: str) -> bool:
+    """Does a delegation in force let the agent apply for this item on the principal's behalf?"""
+    now = timezone.now()
+    return Delegation.objects.filter(
+        grantor=principal,
+        grantee=agent,
+        revoked_at__isnull=True,
+        valid_from__lte=now,
+        valid_until__gt=now,
+        items__basic_code=basic_code,
+    ).exists()
+
+
+def staff_accounts(query: str = "") -> QuerySet[Account]:
+    """Staff accounts (by login name or name, when asked) with the roles they hold now."""
+    in_force = RoleAssignment.objects.filter(revoked_at__isnull=True).select_related(
+        "region", "agency"
+    )
+    accounts = Account.objects.filter(kind=AccountKind.STAFF)
+    if query:
+        accounts = accounts.filter(Q(username__icontains=query) | Q(name__icontains=query))
+    return accounts.prefetch_related(
+        Prefetch("roles", queryset=in_force, to_attr="roles_in_force")
+    ).order_by("username")
+
+
+def staff_account(account_id: int) -> Account | None:
+    return Account.objects.filter(kind=AccountKind.STAFF, pk=account_id).first()
+
+
+def role_history(account: Account) -> QuerySet[RoleAssignment]:
+    """Every role the account was granted, in force first, then by grant time."""
+    return (
+        RoleAssignment.objects.filter(account=account)
+        .select_related("region", "agency", "granted_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-granted_at")
+    )

@@ -1,0 +1,77 @@
+"""A person reaches no other person's data through any page: every account page that takes an
+identifier is tried with someone else's, and the table must name every such page."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from yiwang.identity import services
+from yiwang.identity.models import Delegation, OrganizationMember, SessionRecord
+from yiwang.identity.testing import sign_in_as
+from yiwang.identity.tests.factories import company
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alices_things(client, alice, bob, world):
+    actor = services.Actor(alice.account)
+    organization = services.claim_organization(actor, alice.account, company(alice, 9))
+    delegation = services.grant_delegation(
+        actor,
+        grantee_id_number=bob.id_number,
+        grantee_name=bob.name,
+        item_codes=[world.food.basic_code],
+        valid_from=timezone.now(),
+        valid_until=timezone.now() + timedelta(days=5),
+    )
+    session = sign_in_as(type(client)(), alice.account)
+    member = OrganizationMember.objects.get(organization=organization)
+    return {
+        "organization": organization,
+        "delegation": delegation,
+        "session": session,
+        "member": member,
+    }
+
+
+def _attempts(things) -> dict[str, tuple[str, list]]:
+    uscc = things["organization"].uscc
+    return {
+        "portal:organization": ("get", [uscc]),
+        "portal:revoke_agent": ("post", [uscc, things["member"].pk]),
+        "portal:revoke_delegation": ("post", [things["delegation"].pk]),
+        "portal:end_session": ("post", [things["session"].sid]),
+    }
+
+
+def test_every_account_page_with_an_identifier_is_covered(alices_things):
+    portal = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", "") == "portal")
+    with_identifiers = {
+        f"portal:{pattern.name}"
+        for pattern in portal.url_patterns
+        if str(pattern.pattern).startswith("my/") and pattern.pattern.converters
+    }
+    assert with_identifiers == set(_attempts(alices_things))
+
+
+def test_bob_cannot_reach_alices_records(client, bob, alices_things):
+    sign_in_as(client, bob.account)
+    for name, (method, args) in _attempts(alices_things).items():
+        response = getattr(client, method)(reverse(name, args=args))
+        assert response.status_code == 404, name
+    assert Delegation.objects.get().revoked_at is None
+    assert SessionRecord.objects.get(pk=alices_things["session"].pk).ended_at is None
+    assert OrganizationMember.objects.get().revoked_at is None
+
+
+def test_pages_show_only_the_signed_in_persons_identifiers(client, alice, bob, alices_things):
+    sign_in_as(client, bob.account)
+    for name in ("portal:my_account", "portal:my_organizations", "portal:my_sessions"):
+        page = client.get(reverse(name)).content.decode()
+        assert alice.account.id_number_masked not in page, name
+        assert alice.id_number not in page and bob.id_number not in page, name
+    overview = client.get(reverse("portal:my_account")).content.decode()
+    assert bob.account.id_number_masked in overview

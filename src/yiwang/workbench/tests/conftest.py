@@ -1,0 +1,21 @@
+"""Fixtures of the workbench's tests: staff by role, scoped in the catalog's `world` regions."""
+
+import pytest
+
+from yiwang.identity.constants import Role
+from yiwang.workbench.tests.factories import staff
+
+
+@pytest.fixture
+def security_admin(world):
+    return staff("anquan", Role.SECURITY_ADMIN, region=world.province)
+
+
+@pytest.fixture
+def auditor(world):
+    return staff("shenji", Role.AUDIT_ADMIN, region=world.province)
+
+
+@pytest.fixture
+def reviewer(world):
+    return staff("shenhe", Role.REVIEWER, region=world.county)
