@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from yiwang.catalog.constants import RealNameLevel
+from yiwang.catalog.models import CatalogItem
 from yiwang.identity.constants import AccountKind, MemberRole
 from yiwang.identity.models import (
     Account,
@@ -23,20 +25,26 @@ def roles_of(account: Account) -> QuerySet[RoleAssignment]:
     )
 
 
-def has_role(account: Account, role: str, *, region_code: str = "") -> bool:
-    """Does the account hold the role, for the given region (its own or one above) if named?"""
+def has_role(
+    account: Account, role: str, *, region_code: str = "", agency_id: int | None = None
+) -> bool:
+    """Does the account hold the role for this work: in its region (or one below it) and, when
+    the role is limited to one agency, for that agency? Unnamed scopes are not checked."""
     if not account.is_authenticated or not account.is_active:
         return False
-    for assignment in roles_of(account).filter(role=role):
-        if not region_code or covers(assignment, region_code):
-            return True
-    return False
+    return any(
+        covers(assignment, region_code, agency_id)
+        for assignment in roles_of(account).filter(role=role)
+    )
 
 
-def covers(assignment: RoleAssignment, region_code: str) -> bool:
-    """A role scoped to a region reaches every region below it (codes share its prefix)."""
+def covers(assignment: RoleAssignment, region_code: str = "", agency_id: int | None = None) -> bool:
+    """A role scoped to a region reaches every region below it (codes share its prefix); one
+    scoped to an agency reaches that agency's work only."""
     scope = assignment.region.code.rstrip("0")
-    return region_code.startswith(scope) if scope else True
+    in_region = not region_code or region_code.startswith(scope)
+    for_agency = agency_id is None or assignment.agency_id in (None, agency_id)
+    return in_region and for_agency
 
 
 def active_sessions(account: Account) -> QuerySet[SessionRecord]:
@@ -132,3 +140,11 @@ def role_history(account: Account) -> QuerySet[RoleAssignment]:
         .select_related("region", "agency", "granted_by")
         .order_by(F("revoked_at").desc(nulls_first=True), "-granted_at")
     )
+
+
+def level_shortfall(account: Account, item: CatalogItem) -> str:
+    """Why this account may not yet apply online for the item; empty when its level suffices."""
+    if account.level >= item.min_real_name_level:
+        return ""
+    needed = RealNameLevel(item.min_real_name_level).label
+    return f"办理“{item.name}”需要{needed}，请先在“我的账号”中完成认证"

@@ -4,7 +4,7 @@ from django.core import signing
 from yiwang.catalog.constants import RealNameLevel
 from yiwang.core.audit import AuditRecord
 from yiwang.core.errors import DomainError
-from yiwang.identity import services
+from yiwang.identity import selectors, services
 from yiwang.identity.plugins import strong_verifiers
 from yiwang.identity.tests.factories import in_registry, registered
 from yiwang.registries.constants import PersonStatus
@@ -59,3 +59,11 @@ def test_face_check_evidence_of_another_account_or_tampered_is_refused(alice, bo
         services.verify_strong(services.Actor(bob.account), bob.account, evidence=forged)
     bob.account.refresh_from_db()
     assert bob.account.level == RealNameLevel.REAL_NAME
+
+
+def test_items_name_the_least_level_they_accept(alice, world):
+    item = world.food
+    assert selectors.level_shortfall(alice.account, item) == ""  # L2 meets the default
+    item.min_real_name_level = RealNameLevel.STRONG
+    item.save()
+    assert "L3" in selectors.level_shortfall(alice.account, item)

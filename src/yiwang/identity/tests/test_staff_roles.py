@@ -97,3 +97,16 @@ def test_totp_enrollment_then_each_code_once(security_admin):
         services.check_second_factor(staff, "000000", address="x")
     assert AuditRecord.objects.filter(action="mfa.enrolled").count() == 1
     assert AuditRecord.objects.filter(action="login.failed").count() == 2
+
+
+def test_an_agency_role_covers_that_agency_only(world, security_admin):
+    staff = _staff(security_admin, "clerk")
+    services.assign_role(
+        security_admin, staff, Role.WINDOW_CLERK, region=world.county, agency=world.county_agency
+    )
+    assert selectors.has_role(staff, Role.WINDOW_CLERK, agency_id=world.county_agency.pk)
+    assert not selectors.has_role(staff, Role.WINDOW_CLERK, agency_id=world.city_agency.pk)
+    with pytest.raises(DomainError, match="不在所选行政区划"):
+        services.assign_role(
+            security_admin, staff, Role.REVIEWER, region=world.county, agency=world.city_agency
+        )

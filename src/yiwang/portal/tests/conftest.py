@@ -3,7 +3,9 @@
 `live_portal` is a real server for the browser tests: `yiwang runserver` in a subprocess on
 a database of its own, migrated and loaded with the demo data exactly as `make run` does. It
 does not use pytest-django's database, because the server is another process: it would not
-see the test transaction, and the demo load would not be rolled back.
+see the test transaction, and the demo load would not be rolled back. The demo identities
+(citizens and staff, `identity demo`) are loaded too, and `live_portal_env` is the environment
+that points management commands at that same database (e.g. to register an OIDC client).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -111,9 +114,16 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen, log: Path) -> 
     pytest.fail(f"the server did not answer /api/health in time:\n{log.read_text()}")
 
 
+@dataclass(frozen=True)
+class LivePortal:
+    url: str  # http://127.0.0.1:PORT, also the OpenID Connect issuer
+    env: dict[str, str]  # runs `python -m yiwang.manage ...` against the server's database
+    log: Path  # the server's output
+
+
 @pytest.fixture(scope="module")
-def live_portal(tmp_path_factory) -> Iterator[str]:
-    """The base URL of a running portal with the demo data."""
+def live_portal_server(tmp_path_factory) -> Iterator[LivePortal]:
+    """A running portal with the demo data and demo identities, one per test module."""
     home = tmp_path_factory.mktemp("live_portal")
     configured = os.environ.get("DATABASE_URL", "")
     postgres = configured.startswith(("postgres://", "postgresql://"))
@@ -124,6 +134,7 @@ def live_portal(tmp_path_factory) -> Iterator[str]:
     env = _server_env(home, database_url)
     _manage(env, "migrate", "--noinput", "-v0", timeout=300)
     _manage(env, "load_demo", timeout=DEMO_LOAD_SECONDS)
+    _manage(env, "identity", "demo", timeout=300)
 
     port = _free_port()
     log = home / "server.log"
@@ -137,7 +148,7 @@ def live_portal(tmp_path_factory) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base_url, process, log)
-        yield base_url
+        yield LivePortal(url=base_url, env=env, log=log)
     finally:
         process.terminate()
         try:
@@ -147,3 +158,15 @@ def live_portal(tmp_path_factory) -> Iterator[str]:
             process.wait()
         if postgres:
             _drop_postgres(configured, database_name)
+
+
+@pytest.fixture(scope="module")
+def live_portal(live_portal_server) -> str:
+    """The base URL of a running portal with the demo data."""
+    return live_portal_server.url
+
+
+@pytest.fixture(scope="module")
+def live_portal_env(live_portal_server) -> dict[str, str]:
+    """The environment of that portal's server, for management commands on its database."""
+    return live_portal_server.env
