@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
@@ -15,11 +16,20 @@ from yiwang.catalog.constants import OnlineDepth, VersionStatus
 from yiwang.catalog.search import Filters
 from yiwang.core.api import Problem
 from yiwang.core.errors import NotFound
+from yiwang.core.ratelimit import client_address, hit
 from yiwang.regions import selectors as region_selectors
 from yiwang.regions.models import Organization
 
 router = Router(tags=["事项目录"])
 ERRORS = {400: Problem, 403: Problem, 404: Problem, 409: Problem}
+LOOKUP_ERRORS = {**ERRORS, 429: Problem}
+
+
+def _limit_lookups(request) -> None:
+    """Public lookups answer anyone, so each address gets a fair share (LOOKUP_RATE)."""
+    hit("catalog.lookup", client_address(request), settings.LOOKUP_RATE)
+
+
 PUBLIC_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED, VersionStatus.REVOKED)
 
 
@@ -66,8 +76,9 @@ def _result(entry) -> dict:
     }
 
 
-@router.get("/search", response={200: SearchPageOut, **ERRORS}, summary="搜索事项")
+@router.get("/search", response={200: SearchPageOut, **LOOKUP_ERRORS}, summary="搜索事项")
 def search(request, params: Query[SearchParams]):
+    _limit_lookups(request)
     filters = Filters(
         region_code=region_selectors.check_region(params.region),
         audience=params.audience,
@@ -104,8 +115,9 @@ class GuideOut(Schema):
     guide: dict
 
 
-@router.get("/service-items/{code}", response={200: GuideOut, **ERRORS}, summary="办事指南")
+@router.get("/service-items/{code}", response={200: GuideOut, **LOOKUP_ERRORS}, summary="办事指南")
 def guide(request, code: str):
+    _limit_lookups(request)
     item, version = selectors.guide_of(code)
     return {
         "implementation_code": item.implementation_code,

@@ -142,6 +142,7 @@ class Server:
             "DJANGO_DEBUG": "false",
             "YIWANG_EVENT_WORKER": "external",
             "LOG_LEVEL": "WARNING",
+            "YIWANG_RATELIMIT": "false",  # every benchmark query comes from one address
         }
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(

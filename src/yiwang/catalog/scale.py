@@ -27,6 +27,7 @@ from yiwang.catalog.demo import (
 )
 from yiwang.catalog.models import CatalogItem, SearchEntry, ServiceItem
 from yiwang.catalog.plugins.codes import code_schemes
+from yiwang.core.bulk import insert_rows
 from yiwang.core.identifiers import make_uscc
 from yiwang.regions.constants import Level, OrganizationKind, RegionKind
 from yiwang.regions.models import Organization, Region
@@ -314,19 +315,8 @@ def _write_entries(rows: Iterator[tuple]) -> int:
 def _flush(service_items: list, entries: list) -> int:
     count = len(entries)
     with transaction.atomic():
-        _copy(ServiceItem._meta.db_table, SERVICE_ITEM_COLUMNS, service_items)
-        _copy(SearchEntry._meta.db_table, ENTRY_COLUMNS, entries)
+        insert_rows(ServiceItem._meta.db_table, SERVICE_ITEM_COLUMNS, service_items)
+        insert_rows(SearchEntry._meta.db_table, ENTRY_COLUMNS, entries)
     service_items.clear()
     entries.clear()
     return count
-
-
-def _copy(table: str, columns: tuple, rows: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)

@@ -275,6 +275,11 @@ CONTENT_SECURITY_POLICY = {
         # ends at a registered client's redirect URI on another origin.
     }
 }
+LOOKUP_RATE = config(
+    "YIWANG_LOOKUP_RATE",
+    "600/m",
+    help="Public lookups (search, guides) per client address, e.g. 600/m.",
+)
 RATELIMIT_ENABLE = config(
     "YIWANG_RATELIMIT", True, cast=bool, help="Rate limits on logins, SMS codes and lookups."
 )

@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from yiwang.catalog import services
 from yiwang.catalog.models import ServiceItem
@@ -178,3 +179,16 @@ def test_basic_catalog_listing_filters_by_type(client, world):
     assert body["count"] == 1 and body["results"][0]["basic_code"] == "XK00012000"
     assert client.get("/api/catalog/items", {"type": "QR"}).json()["count"] == 0
     assert client.get("/api/catalog/items", {"type": "ZZ"}).status_code == 400
+
+
+@override_settings(LOOKUP_RATE="3/m")
+def test_public_lookups_are_rate_limited_per_address(client, world):
+    world.implement(world.county_agency)
+    for _ in range(3):
+        assert client.get("/api/catalog/search", {"q": "食品"}).status_code == 200
+    refused = client.get("/api/catalog/search", {"q": "食品"})
+    assert refused.status_code == 429
+    assert refused["Content-Type"] == "application/problem+json"
+    assert int(refused["Retry-After"]) > 0
+    other = client.get("/api/catalog/search", {"q": "食品"}, REMOTE_ADDR="10.1.2.3")
+    assert other.status_code == 200

@@ -1,13 +1,17 @@
 """The base registries: sealed ID numbers, real-name matching, credit lists, the generator."""
 
+import io
+import re
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from stdnum.cn import ric, uscc
 
 from yiwang.core.errors import DomainError
 from yiwang.core.models import AuditRecord
 from yiwang.regions.services import DivisionRow, import_divisions
+from yiwang.registries import generate as generate_module
 from yiwang.registries import selectors, services
 from yiwang.registries.generate import generate
 from yiwang.registries.models import LegalPersonRecord, PersonRecord
@@ -146,3 +150,24 @@ def test_generator_makes_valid_consistent_records_and_is_idempotent(furong):
     )
     again = generate(200, 20, seed=7)
     assert (again.persons, again.organizations) == (0, 0)
+
+
+def test_batches_and_lookup_chunks_do_not_change_what_is_generated(furong, monkeypatch):
+    monkeypatch.setattr(generate_module, "LOOKUP", 10)  # stored keys are found across chunks
+    monkeypatch.setattr(generate_module, "BATCH", 64)
+    seen = []
+    assert generate(150, 0, seed=7, progress=lambda *done: seen.append(done)).persons == 150
+    assert seen == [("persons", 64, 150), ("persons", 128, 150), ("persons", 150, 150)]
+    monkeypatch.setattr(generate_module, "BATCH", 1000)
+    assert generate(200, 0, seed=7).persons == 50
+
+
+def test_the_command_reports_progress_and_the_rate(furong):
+    out = io.StringIO()
+    call_command("registries", "generate", persons=30, organizations=5, stdout=out)
+    progress_persons, progress_organizations, summary = out.getvalue().splitlines()
+    assert progress_persons.startswith("persons 30/30")
+    assert progress_organizations.startswith("organizations 5/5")
+    assert re.fullmatch(
+        r"persons \+30, organizations \+5: 35 records in [\d.]+s \([\d,]+ records/s\)", summary
+    )
