@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from oauth2_provider.models import get_application_model
 
 from yiwang.catalog.constants import RealNameLevel
 from yiwang.catalog.models import CatalogItem
@@ -148,3 +149,9 @@ def level_shortfall(account: Account, item: CatalogItem) -> str:
         return ""
     needed = RealNameLevel(item.min_real_name_level).label
     return f"办理“{item.name}”需要{needed}，请先在“我的账号”中完成认证"
+
+
+def client_name(client_id: str) -> str:
+    """The registered name of a single sign-on client, for pages that say who is asking."""
+    application = get_application_model().objects.filter(client_id=client_id).first()
+    return application.name if application else ""

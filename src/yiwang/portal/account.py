@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -130,9 +131,18 @@ def _authenticate(request: HttpRequest):
     ), "password"
 
 
+def _requesting_client(next_url: str) -> str:
+    """Which department system sent the person here to log in, when it was one."""
+    parts = urlsplit(next_url)
+    if parts.path != reverse("oauth2_provider:authorize"):
+        return ""
+    return selectors.client_name(parse_qs(parts.query).get("client_id", [""])[0])
+
+
 def login_page(request: HttpRequest) -> HttpResponse:
     template = "portal/account/login.html"
-    context = {"next": request.GET.get("next", "")}
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    context = {"next": next_url, "client_name": _requesting_client(next_url)}
     if request.method != "POST":
         return render(request, template, {**context, "values": {}})
     try:

@@ -67,3 +67,13 @@ def test_logout_ends_the_listed_session(client, alice):
 def test_a_session_missing_from_the_list_is_refused(client, alice):
     Client.force_login(client, alice.account, backend=services.BACKEND)  # a session not listed
     assert client.get(reverse("portal:my_account")).status_code == 302
+
+
+def test_the_login_page_names_the_system_that_asked(client, world):
+    registration = services.register_client(
+        services.Actor(None), name="税务业务系统", redirect_uris=["https://tax.example/cb"]
+    )
+    authorize = f"/o/authorize/?client_id={registration.application.client_id}&response_type=code"
+    page = client.get(reverse("portal:login"), {"next": authorize}).content.decode()
+    assert "“税务业务系统”请求使用您的一网账号登录" in page
+    assert "请求使用" not in client.get(reverse("portal:login")).content.decode()
