@@ -3,17 +3,20 @@
 `record_audit` appends in the caller's transaction, so a refused change leaves no record and a
 committed one always has its record. Each record's hash is SM3 over the previous hash and the
 record's canonical JSON; the head row is locked while appending, which keeps the chain a line.
-`anchor` writes the head's hash down; `verify` walks the chain and names the first record that
-was altered or removed (a gap in the sequence, a hash that no longer matches, or an anchor the
-chain no longer reaches). `search_audit` is the auditor's read of the trail.
+`anchor` writes the head's hash down, by command and every AUDIT_ANCHOR_EVERY records; `verify`
+walks the chain and names the first record that was altered or removed (a gap in the sequence,
+a hash that no longer matches, or an anchor the chain no longer reaches). `search_audit` is the
+auditor's read of the trail.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,6 +24,7 @@ from django.utils import timezone
 from yiwang.core.crypto import sm3_hex
 from yiwang.core.models import AuditAnchor, AuditHead, AuditRecord
 
+logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
 
 
@@ -68,13 +72,22 @@ def record_audit(
     record.save(force_insert=True)
     head.sequence, head.hash = record.sequence, record.hash
     head.save()
+    if record.sequence % settings.AUDIT_ANCHOR_EVERY == 0:
+        _write_anchor(head)
     return record
+
+
+def _write_anchor(head: AuditHead) -> AuditAnchor:
+    """An anchor is kept in the database and also written to the log, which ships it out of
+    the database's reach: whoever rewrites the chain cannot rewrite what was logged."""
+    written = AuditAnchor.objects.create(sequence=head.sequence, hash=head.hash)
+    logger.info("audit anchor #%s %s", written.sequence, written.hash)
+    return written
 
 
 @transaction.atomic
 def anchor() -> AuditAnchor:
-    head = _head()
-    return AuditAnchor.objects.create(sequence=head.sequence, hash=head.hash)
+    return _write_anchor(_head())
 
 
 @dataclass(frozen=True)

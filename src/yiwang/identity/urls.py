@@ -21,7 +21,7 @@ urlpatterns = [
         name="oauth-server-metadata",
     ),
     path("o/authorize/", views.AuthorizationView.as_view(), name="authorize"),
-    path("o/token/", toolkit.TokenView.as_view(), name="token"),
+    path("o/token/", views.TokenView.as_view(), name="token"),
     path("o/revoke_token/", toolkit.RevokeTokenView.as_view(), name="revoke-token"),
     path("o/introspect/", toolkit.IntrospectTokenView.as_view(), name="introspect"),
     path("o/userinfo/", toolkit.UserInfoView.as_view(), name="user-info"),

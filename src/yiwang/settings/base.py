@@ -275,6 +275,12 @@ CONTENT_SECURITY_POLICY = {
         # ends at a registered client's redirect URI on another origin.
     }
 }
+AUDIT_ANCHOR_EVERY = config(
+    "YIWANG_AUDIT_ANCHOR_EVERY",
+    1000,
+    cast=int,
+    help="Anchor the audit chain (database row and log line) every this many records.",
+)
 LOOKUP_RATE = config(
     "YIWANG_LOOKUP_RATE",
     "600/m",

@@ -1,13 +1,15 @@
 """The audit trail: append-only, SM3-chained; tampering is found and named."""
 
+import logging
 from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import override_settings
 
 from yiwang.core import audit
-from yiwang.core.models import AuditRecord
+from yiwang.core.models import AuditAnchor, AuditRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +73,13 @@ def test_an_append_in_a_failed_transaction_leaves_nothing(trail):
     assert AuditRecord.objects.count() == 5
     assert audit.verify().ok
     assert audit.record_audit("login.succeeded").sequence == 6
+
+
+@override_settings(AUDIT_ANCHOR_EVERY=3)
+def test_the_chain_anchors_itself_and_logs_the_anchor(caplog):
+    caplog.set_level(logging.INFO, logger="yiwang.core.audit")
+    for number in range(7):
+        audit.record_audit("test.event", target=str(number))
+    assert list(AuditAnchor.objects.values_list("sequence", flat=True)) == [3, 6]
+    sixth = AuditRecord.objects.get(sequence=6)
+    assert f"audit anchor #6 {sixth.hash}" in caplog.text

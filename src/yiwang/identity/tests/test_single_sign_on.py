@@ -172,6 +172,9 @@ def test_pkce_is_required_and_must_match(live_server, departments, alice):
         auth=(market.client_id, market.client_secret),
     )
     assert token.status_code == 400 and token.json()["error"] == "invalid_grant"
+    refusal = AuditRecord.objects.filter(action="oidc.refused").latest("sequence")
+    assert refusal.target == market.client_id
+    assert refusal.detail == {"endpoint": "/o/token/", "error": "invalid_grant"}
 
 
 def test_a_tampered_id_token_fails_verification(live_server, departments, alice):
