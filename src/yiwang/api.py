@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import install_problem_handlers
 from yiwang.core.api import router as core_router
@@ -20,3 +21,4 @@ install_problem_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/regions", regions_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/", cases_router)

@@ -1,5 +1,7 @@
-"""Kernel tables: the event outbox, the audit trail, data keys, SMS messages and codes."""
+"""Kernel tables: the event outbox, the audit trail, data keys, SMS messages and codes, the
+working-day calendar and content-addressed files."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -152,3 +154,72 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose}#{self.pk}"
+
+
+class CalendarDay(models.Model):
+    """A day the official calendar moves: a public holiday, or a weekend made a working day.
+
+    Every other day follows the weekday rule (Monday to Friday work).
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "法定节假日"
+        MAKEUP = "makeup", "调休上班日"
+
+    date = models.DateField("日期", primary_key=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("节日", max_length=60, help_text="例如：国庆节")
+    source = models.CharField("来源", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "makeup"]), name="calendar_day_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+    def clean(self) -> None:
+        # A make-up day on a weekday would change nothing: it is a typo for another date.
+        if self.kind == self.Kind.MAKEUP and self.date and self.date.weekday() < 5:
+            raise ValidationError({"date": "调休上班日应为周六或周日"})
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up days are all in CalendarDay (国务院办公厅 notice)."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    source = models.CharField("来源", max_length=60, help_text="例如：chinese-calendar 1.11.0")
+    entered_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已公布年份"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class StoredFile(models.Model):
+    """An uploaded file, named by the SM3 of its content: the same bytes are stored once."""
+
+    sm3 = models.CharField("SM3 摘要", max_length=64, primary_key=True)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    content_type = models.CharField("类型", max_length=60)
+    extension = models.CharField("扩展名", max_length=8)
+    created_at = models.DateTimeField("首次上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "材料文件"
+
+    def __str__(self) -> str:
+        return f"{self.sm3[:12]}….{self.extension}"
+
+    @property
+    def storage_name(self) -> str:
+        """Where the blob lives in the default storage; two directory levels keep them small."""
+        return f"materials/{self.sm3[:2]}/{self.sm3[2:4]}/{self.sm3}"

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.registries",
     "yiwang.identity",
+    "yiwang.cases",
     "yiwang.portal",
     "yiwang.workbench",
 ]
@@ -153,6 +154,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": config("LOG_LEVEL", "INFO", help="Root log level.")},
     "loggers": {
         "jieba": {"level": "WARNING"},
+        "spiff": {"level": "WARNING"},  # the BPMN engine logs every task state change
         # Django's default handlers have no redaction: its records go through ours instead.
         "django": {"level": "INFO"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
@@ -314,4 +316,12 @@ SMS_CODES_PER_ADDRESS_HOUR = config(
     20,
     cast=int,
     help="SMS codes one client address may request per hour.",
+)
+
+# --- Uploaded materials -----------------------------------------------------------------------
+MAX_UPLOAD_BYTES = config(
+    "YIWANG_MAX_UPLOAD_BYTES",
+    20 * 1024 * 1024,
+    cast=int,
+    help="Largest uploaded material file, in bytes (default 20 MiB).",
 )

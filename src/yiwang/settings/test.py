@@ -1,5 +1,6 @@
 """Test settings: the same stack, fast hashing, events delivered synchronously by the tests."""
 
+import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
@@ -22,3 +23,9 @@ OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = oidc_signing_key(  # noqa: F405
     Path(OIDC_SIGNING_KEY_FILE),  # noqa: F405
     create=True,
 )
+
+# A file, not memory: threads in the concurrency tests then wait for SQLite's write lock the
+# way separate processes do, instead of failing on a shared in-memory cache's table lock.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # One file per test run, so two runs side by side never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

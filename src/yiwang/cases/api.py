@@ -1,0 +1,262 @@
+"""Case handling over HTTP: applicants draft, upload, submit (Idempotency-Key) and follow
+their cases; staff list their tasks and complete them. Every call acts as the signed-in account
+and reaches only what that account may: another's case is simply not found."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja.security import django_auth
+
+from yiwang.cases import selectors, services
+from yiwang.cases.constants import AcceptanceMode
+from yiwang.cases.models import Case, CaseTask
+from yiwang.core.api import Problem
+from yiwang.core.errors import NotFound
+from yiwang.regions.models import Organization
+
+router = Router(tags=["办件"], auth=django_auth)
+ERRORS = {400: Problem, 403: Problem, 404: Problem, 409: Problem}
+
+
+class StartIn(Schema):
+    implementation_code: str
+    organization_uscc: str = ""
+
+
+class MaterialOut(Schema):
+    name: str
+    source: str
+    original_name: str
+    round: int
+
+
+class TaskOut(Schema):
+    id: int
+    spec: str
+    name: str
+    lane: str
+    status: str
+    case_number: str | None
+    item_name: str
+    due_on: date | None
+
+
+class CaseOut(Schema):
+    uid: UUID
+    number: str | None
+    status: str
+    status_label: str
+    item_name: str
+    agency: str
+    form: dict
+    submitted_at: datetime | None
+    due_on: date | None
+    due_provisional: bool
+    paused: bool
+    materials: list[MaterialOut]
+
+
+class EventOut(Schema):
+    occurred_at: datetime
+    actor: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+
+
+def _case_out(case: Case) -> dict:
+    return {
+        "uid": case.uid,
+        "number": case.number,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "item_name": case.version.elements.get("name", ""),
+        "agency": case.agency.name,
+        "form": case.form,
+        "submitted_at": case.submitted_at,
+        "due_on": case.due_on,
+        "due_provisional": case.due_provisional,
+        "paused": case.paused,
+        "materials": list(case.materials.filter(current=True).order_by("name")),
+    }
+
+
+def _task_out(task: CaseTask) -> dict:
+    return {
+        "id": task.pk,
+        "spec": task.spec,
+        "name": task.name,
+        "lane": task.lane,
+        "status": task.status,
+        "case_number": task.case.number,
+        "item_name": task.case.version.elements.get("name", ""),
+        "due_on": task.case.due_on,
+    }
+
+
+def _own(request: HttpRequest, uid: UUID) -> Case:
+    return selectors.case_for_applicant(request.user, str(uid))
+
+
+# --- applicants ---------------------------------------------------------------------------
+
+
+@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="新建申请（草稿，自动预填）")
+def start(request, payload: StartIn):
+    case = services.start_application(
+        request.user, payload.implementation_code, organization_uscc=payload.organization_uscc
+    )
+    return Status(201, _case_out(case))
+
+
+@router.get("/cases", response=list[CaseOut], summary="我的办件")
+def my_cases(request):
+    return [_case_out(case) for case in selectors.cases_of(request.user)[:100]]
+
+
+@router.get("/cases/{uid}", response={200: CaseOut, **ERRORS}, summary="办件详情")
+def case_detail(request, uid: UUID):
+    return _case_out(_own(request, uid))
+
+
+@router.get("/cases/{uid}/timeline", response={200: list[EventOut], **ERRORS}, summary="办理轨迹")
+def case_timeline(request, uid: UUID):
+    return [
+        {
+            "occurred_at": event.occurred_at,
+            "actor": event.actor_label,
+            "action": services.action_label(event.action),
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "reason": event.reason,
+        }
+        for event in selectors.timeline(_own(request, uid))
+    ]
+
+
+@router.put("/cases/{uid}/form", response={200: CaseOut, **ERRORS}, summary="填写申请表")
+def update_form(request, uid: UUID, form: dict):
+    return _case_out(services.update_form(request.user, _own(request, uid), form))
+
+
+@router.post(
+    "/cases/{uid}/materials", response={201: MaterialOut, **ERRORS}, summary="上传申请材料"
+)
+def upload_material(request, uid: UUID, name: Form[str], file: File[UploadedFile]):
+    material = services.add_material(
+        request.user, _own(request, uid), name=name, data=file.read(), filename=file.name or ""
+    )
+    return Status(201, material)
+
+
+@router.post("/cases/{uid}/submit", response={200: CaseOut, **ERRORS}, summary="提交申请")
+def submit(request, uid: UUID):
+    """Send an `Idempotency-Key` header: a retry with the same key returns the same case."""
+    key = request.headers.get("Idempotency-Key", "")
+    return _case_out(services.submit(request.user, _own(request, uid), idempotency_key=key))
+
+
+@router.post("/cases/{uid}/resubmit", response={200: CaseOut, **ERRORS}, summary="补正后重新提交")
+def resubmit(request, uid: UUID):
+    return _case_out(services.resubmit(request.user, _own(request, uid)))
+
+
+class WithdrawIn(Schema):
+    reason: str = ""
+
+
+@router.post("/cases/{uid}/withdraw", response={200: CaseOut, **ERRORS}, summary="撤回申请")
+def withdraw(request, uid: UUID, payload: WithdrawIn):
+    return _case_out(services.withdraw(request.user, _own(request, uid), payload.reason))
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+@router.get("/tasks", response=list[TaskOut], summary="我的待办")
+def my_tasks(request):
+    return [_task_out(task) for task in selectors.tasks_for(request.user)[:200]]
+
+
+def _task(request, task_id: int) -> CaseTask:
+    return selectors.open_task(request.user, task_id)
+
+
+@router.post("/tasks/{task_id}/claim", response={200: TaskOut, **ERRORS}, summary="认领任务")
+def claim(request, task_id: int):
+    return _task_out(services.claim(request.user, _task(request, task_id)))
+
+
+class AcceptanceIn(Schema):
+    outcome: str
+    reason: str = ""
+    mode: str = AcceptanceMode.NORMAL
+    partner_agencies: list[str] = []  # USCCs
+
+
+def _agencies(usccs: list[str]) -> list[Organization]:
+    agencies = list(Organization.objects.filter(uscc__in=usccs))
+    if len(agencies) != len(set(usccs)):
+        raise NotFound("协办部门")
+    return agencies
+
+
+@router.post("/tasks/{task_id}/acceptance", response={200: CaseOut, **ERRORS}, summary="受理决定")
+def acceptance(request, task_id: int, payload: AcceptanceIn):
+    case = services.decide_acceptance(
+        request.user,
+        _task(request, task_id),
+        payload.outcome,
+        reason=payload.reason,
+        mode=payload.mode,
+        partner_agencies=_agencies(payload.partner_agencies),
+    )
+    return _case_out(case)
+
+
+class FaultIn(Schema):
+    material: str = ""
+    reason: str
+
+
+class CorrectionIn(Schema):
+    faults: list[FaultIn]
+
+
+@router.post(
+    "/tasks/{task_id}/correction", response={200: CaseOut, **ERRORS}, summary="一次性告知补正"
+)
+def correction(request, task_id: int, payload: CorrectionIn):
+    faults = [fault.dict() for fault in payload.faults]
+    return _case_out(services.request_correction(request.user, _task(request, task_id), faults))
+
+
+class ReviewIn(Schema):
+    outcome: str
+    opinion: str = ""
+
+
+@router.post("/tasks/{task_id}/review", response={200: CaseOut, **ERRORS}, summary="审查")
+def review(request, task_id: int, payload: ReviewIn):
+    return _case_out(
+        services.review(
+            request.user, _task(request, task_id), payload.outcome, opinion=payload.opinion
+        )
+    )
+
+
+class DecisionIn(Schema):
+    outcome: str
+    basis: str
+
+
+@router.post("/tasks/{task_id}/decision", response={200: CaseOut, **ERRORS}, summary="作出决定")
+def decision(request, task_id: int, payload: DecisionIn):
+    return _case_out(
+        services.decide(request.user, _task(request, task_id), payload.outcome, basis=payload.basis)
+    )

@@ -1,0 +1,24 @@
+"""Who may do what with a case: lanes of the process templates map to staff roles, scoped by
+the case's region and the task's agency (a county reviewer sees only that county's work)."""
+
+from __future__ import annotations
+
+from yiwang.cases.models import CaseTask
+from yiwang.identity import selectors as identity
+from yiwang.identity.constants import Role
+from yiwang.identity.models import Account
+
+LANE_ROLES = {
+    "window_clerk": Role.WINDOW_CLERK,
+    "reviewer": Role.REVIEWER,
+    "partner_reviewer": Role.REVIEWER,
+    "approver": Role.APPROVER,
+}
+APPLICANT_LANE = "applicant"
+
+
+def may_work_on(actor: Account, task: CaseTask) -> bool:
+    role = LANE_ROLES.get(task.lane)
+    return bool(role) and identity.has_role(
+        actor, role, region_code=task.case.region_code, agency_id=task.agency_id
+    )

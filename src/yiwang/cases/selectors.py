@@ -1,0 +1,101 @@
+"""Reads of case handling: the applicant's own cases, staff's task lists and case views
+within their scope, the timeline, and the red and yellow lists supervision reads.
+
+Every read that takes an identifier answers only within the asker's reach: another person's
+case number or id is simply not found."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yiwang.cases.constants import OPEN_STATUSES, OPEN_TASK_STATUSES
+from yiwang.cases.models import Case, CaseEvent, CaseTask
+from yiwang.cases.permissions import LANE_ROLES, may_work_on
+from yiwang.core.errors import NotFound
+from yiwang.identity import selectors as identity
+from yiwang.identity.models import Account
+from yiwang.regions.models import Organization
+
+
+def _applicant_scope(account: Account) -> Q:
+    organizations = identity.memberships(account).values("organization")
+    return Q(applicant=account) | Q(submitted_by=account) | Q(organization__in=organizations)
+
+
+def cases_of(account: Account) -> QuerySet[Case]:
+    """我的办件: as applicant, as the one who submitted (agent), or for one's organizations."""
+    return (
+        Case.objects.filter(_applicant_scope(account))
+        .select_related("service_item__catalog_item", "agency")
+        .order_by("-created_at")
+    )
+
+
+def case_for_applicant(account: Account, number_or_uid: str) -> Case:
+    lookup = Q(number=number_or_uid) if not _is_uid(number_or_uid) else Q(uid=number_or_uid)
+    case = cases_of(account).filter(lookup).first()
+    if case is None:
+        raise NotFound("办件")
+    return case
+
+
+def _is_uid(value: str) -> bool:
+    return len(value) == 36 and value.count("-") == 4
+
+
+def _task_scope(account: Account) -> Q:
+    """Open tasks of the lanes the account's roles serve, in its regions and agencies."""
+    scope = Q(pk__in=[])
+    for assignment in identity.roles_of(account):
+        lanes = [lane for lane, role in LANE_ROLES.items() if role == assignment.role]
+        if not lanes:
+            continue
+        where = Q(lane__in=lanes, case__region_code__startswith=assignment.region.code.rstrip("0"))
+        if assignment.agency_id:
+            where &= Q(agency_id=assignment.agency_id)
+        scope |= where
+    return scope
+
+
+def tasks_for(account: Account) -> QuerySet[CaseTask]:
+    return (
+        CaseTask.objects.filter(_task_scope(account), status__in=OPEN_TASK_STATUSES)
+        .select_related("case", "case__service_item__catalog_item", "agency", "claimed_by")
+        .order_by("case__due_on", "created_at")
+    )
+
+
+def case_for_staff(account: Account, number: str) -> Case:
+    """A case staff may see: one with a task (open or done) in their scope."""
+    task = CaseTask.objects.filter(_task_scope(account), case__number=number).first()
+    if task is None:
+        raise NotFound("办件")
+    return task.case
+
+
+def open_task(account: Account, task_id: int) -> CaseTask:
+    task = CaseTask.objects.select_related("case").filter(pk=task_id).first()
+    if task is None or not may_work_on(account, task):
+        raise NotFound("任务")
+    return task
+
+
+def timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.order_by("occurred_at", "id")
+
+
+def _open_cases(agency: Organization) -> QuerySet[Case]:
+    return Case.objects.filter(agency=agency, status__in=OPEN_STATUSES, paused=False)
+
+
+def red_cases(agency: Organization, today: date | None = None) -> QuerySet[Case]:
+    """Overdue open cases of the agency: a range scan of the partial (agency, due_on) index."""
+    return _open_cases(agency).filter(due_on__lt=today or timezone.localdate()).order_by("due_on")
+
+
+def yellow_cases(agency: Organization, today: date | None = None) -> QuerySet[Case]:
+    today = today or timezone.localdate()
+    return _open_cases(agency).filter(due_on__gte=today, warn_on__lte=today).order_by("due_on")

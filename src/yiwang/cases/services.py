@@ -1,0 +1,655 @@
+"""Every write of case handling: apply, attach materials, submit (idempotent), accept or refuse,
+ask for corrections once, review, decide, pause the clock, withdraw, complete.
+
+Each use case locks the case row, checks the transition against constants.TRANSITIONS and the
+actor's right to act, moves the BPMN process and the case together in one transaction, and
+appends a CaseEvent; so a crash between steps leaves no half state and two staff completing
+the same task cannot both win.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiwang.cases import workflow
+from yiwang.cases.constants import (
+    ACCEPTANCE_WORKING_DAYS,
+    OPEN_TASK_STATUSES,
+    TRANSITIONS,
+    YELLOW_SHARE,
+    AcceptanceMode,
+    CaseStatus,
+    Channel,
+    MaterialSource,
+    Outcome,
+    PauseKind,
+    SubjectKind,
+    TaskStatus,
+)
+from yiwang.cases.models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseNumberCounter,
+    CaseTask,
+    ClockPause,
+    CorrectionRequest,
+)
+from yiwang.cases.permissions import APPLICANT_LANE, may_work_on
+from yiwang.cases.plugins import HeldMaterial, material_providers
+from yiwang.catalog import selectors as catalog
+from yiwang.catalog.guide import Guide
+from yiwang.core import files, workdays
+from yiwang.core.audit import record_audit
+from yiwang.core.errors import Conflict, DomainError, Forbidden, NotFound
+from yiwang.core.events import record_event
+from yiwang.identity import selectors as identity
+from yiwang.identity.models import Account, OrganizationAccount
+from yiwang.regions.models import Organization
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """For whom a case is made: a person, or an organization through one of its people."""
+
+    person: Account
+    organization: OrganizationAccount | None = None
+
+
+# --- the trail and the status machine ---------------------------------------------------
+
+
+def _event(case: Case, actor: Account | None, action: str, *, to: str = "", reason="", **detail):
+    CaseEvent.objects.create(
+        case=case,
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_label=str(actor) if actor else "系统",
+        action=action,
+        from_status=case.status if to else "",
+        to_status=to,
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _move(case: Case, actor: Account | None, to: str, action: str, *, reason: str = "", **detail):
+    """Change the status if the table allows it, leaving an event (who, when, from, to, why)."""
+    if to not in TRANSITIONS[case.status]:
+        raise Conflict(
+            "status",
+            f"办件当前为“{CaseStatus(case.status).label}”，不能{action_label(action)}",
+        )
+    _event(case, actor, action, to=to, reason=reason, **detail)
+    case.status = to
+    record_event(f"case.{action}", case=str(case.uid), number=case.number or "", status=to)
+
+
+ACTION_LABELS = {
+    "submitted": "提交",
+    "accepted": "受理",
+    "rejected": "不予受理",
+    "correction_requested": "要求补正",
+    "resubmitted": "补正后重新提交",
+    "approved": "作出准予决定",
+    "denied": "作出不予决定",
+    "completed": "办结",
+    "withdrawn": "撤回",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+# --- the clock ----------------------------------------------------------------------------
+
+
+def _set_clock(case: Case, start: date, working_days: int) -> None:
+    """Due date and yellow date of a clock of `working_days` counted from `start`."""
+    deadline = workdays.add_working_days(start, working_days)
+    yellow_after = working_days - max(1, math.ceil(working_days * YELLOW_SHARE))
+    case.due_on = deadline.due
+    case.warn_on = workdays.add_working_days(start, max(0, yellow_after)).due
+    case.due_provisional = deadline.provisional
+
+
+def _extend_clock(case: Case, working_days: int) -> None:
+    if case.due_on and working_days:
+        extended = workdays.add_working_days(case.due_on, working_days)
+        case.due_on = extended.due
+        case.warn_on = workdays.add_working_days(case.warn_on, working_days).due
+        case.due_provisional = case.due_provisional or extended.provisional
+
+
+def _guide(case: Case) -> Guide:
+    return Guide.model_validate(case.version.guide)
+
+
+# --- application --------------------------------------------------------------------------
+
+
+def _applicant_for(actor: Account, organization_uscc: str) -> Applicant:
+    if not organization_uscc:
+        return Applicant(actor)
+    if not identity.may_act_for_organization(actor, organization_uscc):
+        raise Forbidden("您不是该单位的法定代表人或经办人")
+    return Applicant(actor, OrganizationAccount.objects.get(uscc=organization_uscc))
+
+
+def _prefill(applicant: Applicant) -> dict:
+    """Tell us once: what the platform already holds about the applicant fills the form."""
+    person = applicant.person
+    form = {"applicant_name": person.name, "applicant_id": person.id_number_masked}
+    form["contact_phone"] = person.phone_masked
+    if applicant.organization:
+        form["organization_name"] = applicant.organization.name
+        form["organization_uscc"] = applicant.organization.uscc
+    return form
+
+
+def _subject_kind(guide: Guide, applicant: Applicant) -> str:
+    kind = SubjectKind.ORGANIZATION if applicant.organization else SubjectKind.PERSON
+    if kind not in guide.audience:
+        raise DomainError.of("organization", f"该事项不面向{SubjectKind(kind).label}办理")
+    return kind
+
+
+@transaction.atomic
+def start_application(
+    actor: Account,
+    implementation_code: str,
+    *,
+    organization_uscc: str = "",
+    channel: str = Channel.ONLINE,
+) -> Case:
+    """A draft for a published item, prefilled; the applicant's level must suffice online."""
+    item, version = catalog.guide_of(implementation_code)
+    applicant = _applicant_for(actor, organization_uscc)
+    shortfall = identity.level_shortfall(actor, item.catalog_item)
+    if channel == Channel.ONLINE and shortfall:
+        raise Forbidden(shortfall)
+    guide = Guide.model_validate(version.guide)
+    case = Case.objects.create(
+        service_item=item,
+        version=version,
+        agency=item.agency,
+        region_code=item.region.code,
+        process=workflow.PROCESS_OF_KIND[guide.handling_kind],
+        subject_kind=_subject_kind(guide, applicant),
+        applicant=applicant.person,
+        organization=applicant.organization,
+        submitted_by=actor,
+        channel=channel,
+        form=_prefill(applicant),
+    )
+    _event(case, actor, "drafted")
+    return case
+
+
+def _require_applicant_side(actor: Account, case: Case) -> None:
+    if actor.pk not in (case.applicant_id, case.submitted_by_id):
+        raise NotFound("办件")
+
+
+def _material_names(case: Case) -> list[str]:
+    return [material.name for material in _guide(case).materials]
+
+
+@transaction.atomic
+def update_form(actor: Account, case: Case, form: dict) -> Case:
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
+        raise Conflict("status", "办件已提交，不能修改申请表")
+    prefilled = _prefill(Applicant(case.applicant, case.organization))
+    case.form = {**form, **prefilled}  # what the platform holds is not the applicant's to edit
+    case.save(update_fields=["form"])
+    return case
+
+
+@transaction.atomic
+def add_material(actor: Account, case: Case, *, name: str, data: bytes, filename: str):
+    """Upload one material of the item's list; a newer upload replaces the current one."""
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
+        raise Conflict("status", "只有草稿或补正中的办件可以上传材料")
+    if name not in _material_names(case):
+        raise DomainError.of("material", f"“{name}”不是本事项的申请材料")
+    stored = files.store(data, name=filename, field="file")
+    current_round = case.corrections.count() + 1
+    case.materials.filter(name=name, current=True).update(current=False)
+    material = CaseMaterial.objects.create(
+        case=case,
+        name=name,
+        source=MaterialSource.UPLOAD,
+        file=stored,
+        original_name=filename[:200],
+        round=current_round,
+    )
+    _event(case, actor, "material_added", material=name, sm3=stored.sm3)
+    return material
+
+
+def _attach_held_materials(case: Case) -> None:
+    """免提交: materials a provider already holds for the applicant are attached, not asked for."""
+    present = set(case.materials.filter(current=True).values_list("name", flat=True))
+    for material in _guide(case).materials:
+        if material.name in present:
+            continue
+        held = _held(case, material)
+        if held is not None:
+            CaseMaterial.objects.create(
+                case=case,
+                name=material.name,
+                source=MaterialSource.HELD,
+                reference=held.reference[:200],
+                original_name=held.description[:200],
+            )
+
+
+def _held(case: Case, material) -> HeldMaterial | None:
+    for provider in material_providers:
+        found = provider.find(case, material)
+        if found is not None:
+            return found
+    return None
+
+
+def _missing_materials(case: Case) -> list[str]:
+    held = set(case.materials.filter(current=True).values_list("name", flat=True))
+    return [
+        material.name
+        for material in _guide(case).materials
+        if material.required and not material.condition and material.name not in held
+    ]
+
+
+def _next_number(case: Case, day: date) -> str:
+    """办件编号: date (8) + basic code + a six-digit serial per day and item: unique, sortable."""
+    basic_code = case.service_item.catalog_item.basic_code
+    counter, _ = CaseNumberCounter.objects.get_or_create(day=day, basic_code=basic_code)
+    CaseNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db()
+    return f"{day:%Y%m%d}{basic_code}{counter.last:06d}"
+
+
+def _sync_tasks(case: Case, running) -> None:
+    """Mirror the process's ready user tasks as CaseTask rows; drop the ones it moved past."""
+    ready = {task.task_id: task for task in workflow.ready_tasks(running)}
+    open_tasks = case.tasks.filter(status__in=OPEN_TASK_STATUSES)
+    open_tasks.exclude(task_id__in=ready).update(status=TaskStatus.CANCELLED)
+    known = set(case.tasks.filter(task_id__in=ready).values_list("task_id", flat=True))
+    for task in ready.values():
+        if task.task_id not in known:
+            CaseTask.objects.create(
+                case=case,
+                task_id=task.task_id,
+                spec=task.spec,
+                name=task.name,
+                lane=task.lane,
+                agency=_lane_agency(case, task.lane),
+            )
+    case.workflow_state = workflow.dumps(running)
+
+
+def _lane_agency(case: Case, lane: str) -> Organization | None:
+    if lane == APPLICANT_LANE:
+        return None
+    if lane == "partner_reviewer":
+        return case.partner_agencies.order_by("pk").first()
+    return case.agency
+
+
+def _claim_key(actor: Account, case: Case, key: str) -> Case | None:
+    """Take the Idempotency-Key for this case before anything else is written; when another
+    submission holds it already, that submission's case is the answer."""
+    try:
+        with transaction.atomic():
+            Case.objects.filter(pk=case.pk).update(idempotency_key=key)
+    except IntegrityError:
+        return Case.objects.get(submitted_by=actor, idempotency_key=key)
+    return None
+
+
+@transaction.atomic
+def submit(actor: Account, case: Case, *, idempotency_key: str = "") -> Case:
+    """Submit a draft. With an Idempotency-Key, a retry of the same submission (even one that
+    raced the first) returns the case the first one made."""
+    key = idempotency_key[:64]
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    if key and case.idempotency_key == key:
+        return case
+    if case.status != CaseStatus.DRAFT:
+        raise Conflict("status", f"办件当前为“{case.get_status_display()}”，不能再次提交")
+    if key and (earlier := _claim_key(actor, case, key)):
+        return earlier
+    _attach_held_materials(case)
+    missing = _missing_materials(case)
+    if missing:
+        raise DomainError.of("materials", f"请提交以下必需材料：{'、'.join(missing)}")
+    today = timezone.localdate()
+    case.number = _next_number(case, today)
+    case.submitted_at = timezone.now()
+    case.idempotency_key = key
+    _set_clock(case, today, ACCEPTANCE_WORKING_DAYS)
+    _sync_tasks(case, workflow.start(case.process))
+    _move(case, actor, CaseStatus.SUBMITTED, "submitted", channel=case.channel)
+    case.save()
+    record_audit("case.submitted", actor=str(actor), target=case.number)
+    return case
+
+
+# --- staff work on tasks ------------------------------------------------------------------
+
+
+def _task_for(actor: Account, case: Case, task: CaseTask) -> CaseTask:
+    """The task, re-read under the case lock: done already, or held by someone else, refuses."""
+    task = CaseTask.objects.select_related("case").get(pk=task.pk, case=case)
+    if task.status == TaskStatus.DONE:
+        by = task.completed_by.name or task.completed_by.username if task.completed_by else "他人"
+        raise Conflict("task", f"“{task.name}”已由{by}办理完毕")
+    if task.status == TaskStatus.CANCELLED:
+        raise Conflict("task", f"“{task.name}”已不在办理中")
+    if not may_work_on(actor, task):
+        raise Forbidden(f"您没有办理“{task.name}”的权限")
+    if task.claimed_by_id not in (None, actor.pk):
+        raise Conflict("task", f"“{task.name}”已由{task.claimed_by}认领")
+    return task
+
+
+@transaction.atomic
+def claim(actor: Account, task: CaseTask) -> CaseTask:
+    case = _locked(task.case)
+    task = _task_for(actor, case, task)
+    task.status, task.claimed_by = TaskStatus.CLAIMED, actor
+    task.save(update_fields=["status", "claimed_by"])
+    _event(case, actor, "task_claimed", task=task.spec)
+    return task
+
+
+def _finish_task(actor: Account, case: Case, task: CaseTask, outcome: str, **data) -> None:
+    running = workflow.loads(case.workflow_state)
+    workflow.complete(running, task.task_id, outcome=outcome, **data)
+    task.status, task.outcome = TaskStatus.DONE, outcome
+    task.completed_by, task.completed_at = actor, timezone.now()
+    task.save(update_fields=["status", "outcome", "completed_by", "completed_at"])
+    _sync_tasks(case, running)
+
+
+def _accept_clock(case: Case, guide: Guide) -> None:
+    case.accepted_at = timezone.now()
+    _set_clock(case, timezone.localdate(), guide.promised_limit)
+
+
+@transaction.atomic
+def decide_acceptance(
+    actor: Account,
+    task: CaseTask,
+    outcome: str,
+    *,
+    reason: str = "",
+    mode: str = AcceptanceMode.NORMAL,
+    partner_agencies: list[Organization] = (),
+) -> Case:
+    """受理 / 不予受理 (with reason and basis). Corrections go through request_correction."""
+    case = _locked(task.case)
+    task = _task_for(actor, case, task)
+    if task.spec != "accept":
+        raise Conflict("task", "这不是受理环节")
+    if outcome == Outcome.REJECT:
+        if not reason.strip():
+            raise DomainError.of("reason", "不予受理须写明理由和依据")
+        _finish_task(actor, case, task, Outcome.REJECT)
+        _move(case, actor, CaseStatus.REJECTED, "rejected", reason=reason)
+    elif outcome == Outcome.ACCEPT:
+        _accept(actor, case, task, mode, partner_agencies, reason)
+    else:
+        raise DomainError.of("outcome", "受理结论应为 accept（受理）或 reject（不予受理）")
+    case.save()
+    return case
+
+
+def _accept(actor, case: Case, task: CaseTask, mode: str, partners, reason: str) -> None:
+    guide = _guide(case)
+    if mode not in AcceptanceMode.values:
+        raise DomainError.of("mode", "受理方式无效")
+    if case.process == "joint":
+        if not partners:
+            raise DomainError.of("partner_agencies", "联办件须指定至少一个协办部门")
+        case.partner_agencies.set(partners)
+    case.acceptance_mode = mode
+    if case.status == CaseStatus.ACCEPTED:  # accepted again after a review sent it back
+        _finish_task(actor, case, task, Outcome.ACCEPT)
+        _event(case, actor, "reaccepted", reason=reason)
+        return
+    _accept_clock(case, guide)
+    _finish_task(actor, case, task, Outcome.ACCEPT)
+    if mode == AcceptanceMode.PLEDGE or case.process == "immediate":
+        # 告知承诺制 and 即办件: approved on the spot (a pledge is verified later).
+        _close_open_tasks(case)
+        _approve(actor, case, reason or "申请人书面承诺符合条件，当场作出准予决定")
+        return
+    _move(case, actor, CaseStatus.ACCEPTED, "accepted", reason=reason, mode=mode)
+
+
+def _close_open_tasks(case: Case) -> None:
+    """The case leaves its process early (decided at acceptance, withdrawn): nothing is left
+    to do in it, for the engine or for staff."""
+    case.tasks.filter(status__in=OPEN_TASK_STATUSES).update(status=TaskStatus.CANCELLED)
+    if case.workflow_state:
+        running = workflow.loads(case.workflow_state)
+        running.cancel()
+        case.workflow_state = workflow.dumps(running)
+
+
+def _approve(actor: Account, case: Case, basis: str) -> None:
+    case.decided_at, case.decision_basis = timezone.now(), basis
+    _move(case, actor, CaseStatus.APPROVED, "approved", reason=basis)
+
+
+@transaction.atomic
+def request_correction(actor: Account, task: CaseTask, faults: list[dict], *, due_on=None) -> Case:
+    """一次性告知: every fault at once. A later request may only concern materials the
+    applicant changed since the last one; the clock stops until the applicant resubmits."""
+    case = _locked(task.case)
+    task = _task_for(actor, case, task)
+    if task.spec != "accept":
+        raise Conflict("task", "只有受理环节可以要求补正")
+    faults = _checked_faults(case, faults)
+    _finish_task(actor, case, task, Outcome.CORRECTION)
+    CorrectionRequest.objects.create(case=case, faults=faults, requested_by=actor, due_on=due_on)
+    ClockPause.objects.create(
+        case=case, kind=PauseKind.CORRECTION, reason="补正材料", started_at=timezone.now()
+    )
+    case.paused = True
+    _move(case, actor, CaseStatus.CORRECTING, "correction_requested", faults=faults)
+    case.save()
+    return case
+
+
+def _checked_faults(case: Case, faults: list[dict]) -> list[dict]:
+    names = set(_material_names(case))
+    checked = []
+    for fault in faults or []:
+        material, reason = (
+            (fault.get("material") or "").strip(),
+            (fault.get("reason") or "").strip(),
+        )
+        if not reason:
+            raise DomainError.of("faults", "每个问题都须写明原因")
+        if material and material not in names:
+            raise DomainError.of("faults", f"“{material}”不是本事项的申请材料")
+        checked.append({"material": material, "reason": reason})
+    if not checked:
+        raise DomainError.of("faults", "请一次性列明全部需要补正的问题")
+    _refuse_repeated_faults(case, checked)
+    return checked
+
+
+def _refuse_repeated_faults(case: Case, faults: list[dict]) -> None:
+    """The one-time rule: after a first request, only materials changed since may be faulted."""
+    last = case.corrections.order_by("-requested_at").first()
+    if last is None:
+        return
+    changed = set(
+        case.materials.filter(added_at__gt=last.requested_at).values_list("name", flat=True)
+    )
+    unchanged = sorted({f["material"] or "（非材料问题）" for f in faults} - changed)
+    if unchanged:
+        raise Conflict(
+            "faults",
+            "一次性告知：申请人未改动的材料不能再次要求补正（" + "、".join(unchanged) + "）",
+        )
+
+
+@transaction.atomic
+def resubmit(actor: Account, case: Case) -> Case:
+    """The applicant answers a correction: the acceptance clock starts again from today."""
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    if case.status != CaseStatus.CORRECTING:
+        raise Conflict("status", "办件不在补正中")
+    request = case.corrections.order_by("-requested_at").first()
+    changed = case.materials.filter(added_at__gt=request.requested_at).exists()
+    if not changed and any(fault["material"] for fault in request.faults):
+        raise DomainError.of("materials", "请先按补正告知上传更正后的材料")
+    missing = _missing_materials(case)
+    if missing:
+        raise DomainError.of("materials", f"请提交以下必需材料：{'、'.join(missing)}")
+    request.answered_at = timezone.now()
+    request.save(update_fields=["answered_at"])
+    case.pauses.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    case.paused = False
+    _set_clock(case, timezone.localdate(), ACCEPTANCE_WORKING_DAYS)
+    applicant_task = case.tasks.get(lane=APPLICANT_LANE, status=TaskStatus.OPEN)
+    _finish_task(actor, case, applicant_task, "resubmitted")
+    _move(case, actor, CaseStatus.SUBMITTED, "resubmitted")
+    case.save()
+    return case
+
+
+@transaction.atomic
+def review(actor: Account, task: CaseTask, outcome: str, *, opinion: str = "") -> Case:
+    """审查 (lead or partner department): pass on, or return to the previous step."""
+    case = _locked(task.case)
+    task = _task_for(actor, case, task)
+    if task.spec not in ("review", "partner_review"):
+        raise Conflict("task", "这不是审查环节")
+    if outcome not in (Outcome.PASS, Outcome.RETURN):
+        raise DomainError.of("outcome", "审查结论应为 pass（通过）或 return（退回）")
+    if outcome == Outcome.RETURN and (case.process == "joint" or not opinion.strip()):
+        raise DomainError.of("opinion", "退回须写明理由（联办件不设退回）")
+    _finish_task(actor, case, task, outcome, opinion=opinion)
+    _event(case, actor, f"review_{outcome}", reason=opinion, task=task.spec)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def decide(actor: Account, task: CaseTask, outcome: str, *, basis: str) -> Case:
+    """准予 / 不予 with the basis; or return to review (承诺件)."""
+    case = _locked(task.case)
+    task = _task_for(actor, case, task)
+    if task.spec != "decide":
+        raise Conflict("task", "这不是决定环节")
+    if not basis.strip():
+        raise DomainError.of("basis", "决定须写明依据")
+    if outcome == Outcome.RETURN:
+        if case.process == "joint":
+            raise DomainError.of("outcome", "联办件不设退回")
+        _finish_task(actor, case, task, Outcome.RETURN)
+        _event(case, actor, "decision_returned", reason=basis)
+    elif outcome == Outcome.APPROVE:
+        _finish_task(actor, case, task, outcome)
+        _approve(actor, case, basis)
+    elif outcome == Outcome.DENY:
+        _finish_task(actor, case, task, outcome)
+        case.decided_at, case.decision_basis = timezone.now(), basis
+        _move(case, actor, CaseStatus.DENIED, "denied", reason=basis)
+    else:
+        raise DomainError.of("outcome", "决定应为 approve（准予）、deny（不予）或 return（退回）")
+    case.save()
+    return case
+
+
+# --- clock pauses, withdrawal, completion -------------------------------------------------
+
+
+def _require_case_worker(actor: Account, case: Case) -> None:
+    if not any(
+        may_work_on(actor, task) for task in case.tasks.filter(status__in=OPEN_TASK_STATUSES)
+    ):
+        raise Forbidden("您不是该办件的经办人员")
+
+
+@transaction.atomic
+def start_special_procedure(actor: Account, case: Case, kind: str, reason: str) -> Case:
+    """特别程序 (hearing, expert review, inspection): the clock stops, with a reason."""
+    case = _locked(case)
+    if case.status != CaseStatus.ACCEPTED:
+        raise Conflict("status", "只有审查中的办件可以启动特别程序")
+    _require_case_worker(actor, case)
+    if kind not in PauseKind.values or kind == PauseKind.CORRECTION:
+        raise DomainError.of("kind", "特别程序应为听证、专家评审或现场核查")
+    if not reason.strip():
+        raise DomainError.of("reason", "请写明启动特别程序的原因")
+    if case.paused:
+        raise Conflict("kind", "办件已在暂停计时中")
+    ClockPause.objects.create(case=case, kind=kind, reason=reason, started_at=timezone.now())
+    case.paused = True
+    _event(case, actor, "clock_paused", reason=reason, kind=kind)
+    case.save(update_fields=["paused"])
+    return case
+
+
+@transaction.atomic
+def end_special_procedure(actor: Account, case: Case) -> Case:
+    """The clock runs again; the time limit moves out by the working days it stood still."""
+    case = _locked(case)
+    pause = case.pauses.filter(ended_at__isnull=True).exclude(kind=PauseKind.CORRECTION).first()
+    if pause is None:
+        raise Conflict("kind", "办件没有进行中的特别程序")
+    _require_case_worker(actor, case)
+    pause.ended_at = timezone.now()
+    pause.save(update_fields=["ended_at"])
+    stood_still = workdays.working_days_between(
+        timezone.localdate(pause.started_at), timezone.localdate()
+    )
+    _extend_clock(case, stood_still)
+    case.paused = False
+    _event(case, actor, "clock_resumed", kind=pause.kind, working_days=stood_still)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def withdraw(actor: Account, case: Case, reason: str = "") -> Case:
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    _move(case, actor, CaseStatus.WITHDRAWN, "withdrawn", reason=reason)
+    _close_open_tasks(case)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def complete(actor: Account | None, case: Case) -> Case:
+    """办结 after the decision; emits case.completed, on which licenses issue the result."""
+    case = _locked(case)
+    case.completed_at = timezone.now()
+    _move(case, actor, CaseStatus.COMPLETED, "completed")
+    case.save()
+    return case

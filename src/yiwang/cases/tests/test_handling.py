@@ -1,0 +1,120 @@
+import pytest
+
+from yiwang.cases import selectors, services
+from yiwang.cases.constants import AcceptanceMode, CaseStatus, TaskStatus
+from yiwang.cases.tests.factories import open_task, staff, submitted_case
+from yiwang.core.errors import DomainError
+from yiwang.core.events import Event
+from yiwang.identity.constants import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_promised_path_accept_review_decide_complete(applicant, food_item, office):
+    case = submitted_case(applicant, food_item)
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED and case.accepted_at
+    services.review(office.reviewer, open_task(case, "review"), "pass", opinion="材料齐全")
+    services.decide(office.approver, open_task(case, "decide"), "approve", basis="符合条件")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED and case.decision_basis == "符合条件"
+    services.complete(office.approver, case)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED
+    assert Event.objects.filter(topic="case.completed").count() == 1
+    trail = [
+        (e.action, e.from_status, e.to_status) for e in selectors.timeline(case) if e.to_status
+    ]
+    assert trail == [
+        ("submitted", "draft", "submitted"),
+        ("accepted", "submitted", "accepted"),
+        ("approved", "accepted", "approved"),
+        ("completed", "approved", "completed"),
+    ]
+
+
+def test_a_rejection_needs_its_reason(applicant, food_item, office):
+    case = submitted_case(applicant, food_item)
+    with pytest.raises(DomainError) as refused:
+        services.decide_acceptance(office.clerk, open_task(case, "accept"), "reject")
+    assert refused.value.errors[0].field == "reason"
+    services.decide_acceptance(
+        office.clerk, open_task(case, "accept"), "reject", reason="不属于本机关职权范围"
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REJECTED
+    assert not case.tasks.filter(status__in=["open", "claimed"]).exists()
+
+
+def test_illegal_transitions_are_refused_with_the_reason(applicant, food_item, office):
+    case = submitted_case(applicant, food_item)
+    accept = open_task(case, "accept")
+    assert not case.tasks.filter(spec="decide").exists()  # no decision before acceptance
+    with pytest.raises(DomainError, match="权限"):
+        services.decide(office.approver, accept, "approve", basis="x")
+    with pytest.raises(DomainError, match="这不是决定环节"):
+        services.decide(office.clerk, accept, "approve", basis="x")
+    services.withdraw(applicant.account, case, "不办了")
+    with pytest.raises(DomainError, match="已不在办理中"):
+        services.decide_acceptance(office.clerk, accept, "accept")  # accept a withdrawn case
+    with pytest.raises(DomainError, match="已撤回"):
+        services.complete(office.approver, case)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.WITHDRAWN
+
+
+def test_review_returns_to_acceptance_and_decision_returns_to_review(applicant, food_item, office):
+    case = submitted_case(applicant, food_item)
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    with pytest.raises(DomainError, match="理由"):
+        services.review(office.reviewer, open_task(case, "review"), "return")
+    services.review(office.reviewer, open_task(case, "review"), "return", opinion="受理有误")
+    assert open_task(case, "accept")
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    services.review(office.reviewer, open_task(case, "review"), "pass")
+    services.decide(office.approver, open_task(case, "decide"), "return", basis="请补充核查")
+    assert open_task(case, "review")
+
+
+def test_only_the_lanes_role_in_scope_may_act(applicant, food_item, office, world):
+    case = submitted_case(applicant, food_item)
+    accept = open_task(case, "accept")
+    elsewhere = staff("clerk-tianyuan", Role.WINDOW_CLERK, world.other_county)
+    with pytest.raises(DomainError, match="权限"):
+        services.decide_acceptance(elsewhere, accept, "accept")
+    with pytest.raises(DomainError, match="权限"):
+        services.decide_acceptance(office.reviewer, accept, "accept")  # wrong role
+    assert list(selectors.tasks_for(office.clerk)) == [accept]
+    assert not selectors.tasks_for(elsewhere).exists()
+    assert not selectors.tasks_for(office.approver).exists()
+
+
+def test_a_claimed_task_belongs_to_its_holder(applicant, food_item, office, world):
+    case = submitted_case(applicant, food_item)
+    colleague = staff("clerk-2", Role.WINDOW_CLERK, world.county, world.county_agency)
+    services.claim(office.clerk, open_task(case, "accept"))
+    with pytest.raises(DomainError, match="认领"):
+        services.decide_acceptance(colleague, open_task(case, "accept"), "accept")
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    task = case.tasks.get(spec="accept")
+    assert task.status == TaskStatus.DONE and task.completed_by == office.clerk
+
+
+def test_a_second_completion_of_the_same_task_is_refused(applicant, food_item, office, world):
+    case = submitted_case(applicant, food_item)
+    accept = open_task(case, "accept")
+    colleague = staff("clerk-2", Role.WINDOW_CLERK, world.county, world.county_agency)
+    services.decide_acceptance(office.clerk, accept, "accept")
+    with pytest.raises(DomainError, match="已由clerk办理完毕"):
+        services.decide_acceptance(colleague, accept, "accept")
+
+
+def test_pledge_acceptance_approves_at_once(applicant, food_item, office):
+    case = submitted_case(applicant, food_item)
+    services.decide_acceptance(
+        office.clerk, open_task(case, "accept"), "accept", mode=AcceptanceMode.PLEDGE
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED and case.acceptance_mode == "pledge"
+    assert not case.tasks.filter(status__in=["open", "claimed"]).exists()

@@ -1,0 +1,61 @@
+import pytest
+
+from yiwang.cases import selectors, services
+from yiwang.cases.constants import CaseStatus
+from yiwang.cases.tests.factories import open_task, staff, submitted_case
+from yiwang.catalog.tests.factories import food_guide
+from yiwang.core.errors import DomainError
+from yiwang.identity.constants import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def joint_item(world):
+    guide = food_guide(handling_kind="joint")
+    del guide["materials"][1]  # 营业执照 comes from e-licenses (issue 5), not an upload
+    return world.implement(world.county_agency, guide).service_item
+
+
+def test_joint_cases_review_in_parallel_and_join_before_the_decision(
+    applicant, joint_item, office, world
+):
+    partner = staff("city-reviewer", Role.REVIEWER, world.city, world.city_agency)
+    case = submitted_case(applicant, joint_item)
+    with pytest.raises(DomainError, match="协办部门"):
+        services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    services.decide_acceptance(
+        office.clerk, open_task(case, "accept"), "accept", partner_agencies=[world.city_agency]
+    )
+    lead, side = open_task(case, "review"), open_task(case, "partner_review")
+    assert (lead.agency, side.agency) == (world.county_agency, world.city_agency)
+    assert list(selectors.tasks_for(partner)) == [side]
+    with pytest.raises(DomainError, match="权限"):
+        services.review(office.reviewer, side, "pass")  # the lead may not review for the partner
+    services.review(partner, side, "pass", opinion="同意")
+    assert not case.tasks.filter(spec="decide").exists()  # waits for the lead's review
+    services.review(office.reviewer, lead, "pass")
+    services.decide(office.approver, open_task(case, "decide"), "approve", basis="两部门审查通过")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+
+
+def test_applicants_reach_only_their_own_cases(applicant, other_applicant, food_item):
+    case = submitted_case(applicant, food_item)
+    assert selectors.case_for_applicant(applicant.account, case.number) == case
+    for guess in (case.number, str(case.uid)):
+        with pytest.raises(DomainError):
+            selectors.case_for_applicant(other_applicant.account, guess)
+    assert not selectors.cases_of(other_applicant.account).exists()
+    with pytest.raises(DomainError):
+        services.add_material(other_applicant.account, case, name="x", data=b"", filename="x")
+    with pytest.raises(DomainError):
+        services.withdraw(other_applicant.account, case)
+
+
+def test_staff_see_cases_of_their_scope_only(applicant, food_item, office, world):
+    case = submitted_case(applicant, food_item)
+    assert selectors.case_for_staff(office.clerk, case.number) == case
+    outsider = staff("tianyuan", Role.WINDOW_CLERK, world.other_county)
+    with pytest.raises(DomainError):
+        selectors.case_for_staff(outsider, case.number)
