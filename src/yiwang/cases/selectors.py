@@ -11,8 +11,9 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from yiwang.cases import workflow
 from yiwang.cases.constants import OPEN_STATUSES, OPEN_TASK_STATUSES
-from yiwang.cases.models import Case, CaseEvent, CaseTask
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseTask, CorrectionRequest
 from yiwang.cases.permissions import LANE_ROLES, may_work_on
 from yiwang.core.errors import NotFound
 from yiwang.identity import selectors as identity
@@ -99,3 +100,36 @@ def red_cases(agency: Organization, today: date | None = None) -> QuerySet[Case]
 def yellow_cases(agency: Organization, today: date | None = None) -> QuerySet[Case]:
     today = today or timezone.localdate()
     return _open_cases(agency).filter(due_on__gte=today, warn_on__lte=today).order_by("due_on")
+
+
+def material_for_applicant(account: Account, uid: str, material_id: int) -> CaseMaterial:
+    """A material of one's own case (any round), for download; others' are not found."""
+    case = case_for_applicant(account, uid)
+    return _material(case, material_id)
+
+
+def material_for_staff(account: Account, number: str, material_id: int) -> CaseMaterial:
+    case = case_for_staff(account, number)
+    return _material(case, material_id)
+
+
+def _material(case: Case, material_id: int) -> CaseMaterial:
+    material = case.materials.filter(pk=material_id, file__isnull=False).first()
+    if material is None:
+        raise NotFound("材料")
+    return material
+
+
+def current_materials(case: Case) -> QuerySet[CaseMaterial]:
+    return case.materials.filter(current=True).select_related("file").order_by("name")
+
+
+def diagram_state(case: Case) -> tuple[set[str], set[str]]:
+    """(current, completed) BPMN element ids of the case's process, for drawing it."""
+    if not case.workflow_state:
+        return set(), set()
+    return workflow.progress(workflow.loads(case.workflow_state))
+
+
+def open_correction(case: Case) -> CorrectionRequest | None:
+    return case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()

@@ -59,3 +59,17 @@ def test_staff_see_cases_of_their_scope_only(applicant, food_item, office, world
     outsider = staff("tianyuan", Role.WINDOW_CLERK, world.other_county)
     with pytest.raises(DomainError):
         selectors.case_for_staff(outsider, case.number)
+
+
+def test_materials_reach_the_applicant_and_the_case_staff_only(
+    applicant, other_applicant, food_item, office, world
+):
+    case = submitted_case(applicant, food_item)
+    material = case.materials.get()
+    assert selectors.material_for_applicant(applicant.account, str(case.uid), material.pk)
+    assert selectors.material_for_staff(office.clerk, case.number, material.pk)
+    with pytest.raises(DomainError):
+        selectors.material_for_applicant(other_applicant.account, str(case.uid), material.pk)
+    outsider = staff("tianyuan-2", Role.WINDOW_CLERK, world.other_county)
+    with pytest.raises(DomainError):
+        selectors.material_for_staff(outsider, case.number, material.pk)
