@@ -16,6 +16,7 @@ from yiwang.cases.constants import AcceptanceMode
 from yiwang.cases.models import Case, CaseTask
 from yiwang.core.api import Problem
 from yiwang.core.errors import NotFound
+from yiwang.core.ratelimit import client_address, hit
 from yiwang.regions.models import Organization
 
 router = Router(tags=["办件"], auth=django_auth)
@@ -260,3 +261,66 @@ def decision(request, task_id: int, payload: DecisionIn):
     return _case_out(
         services.decide(request.user, _task(request, task_id), payload.outcome, basis=payload.basis)
     )
+
+
+# --- public progress lookup (no login) ----------------------------------------------------
+
+PROGRESS_RATE = "20/m"
+
+
+class ProgressStep(Schema):
+    at: datetime
+    status: str
+
+
+class ProgressOut(Schema):
+    number: str
+    item_name: str
+    agency: str
+    status: str
+    submitted_on: date | None
+    due_on: date | None
+    due_provisional: bool
+    steps: list[ProgressStep]
+
+
+def _progress_out(progress: selectors.PublicProgress) -> dict:
+    steps = [{"at": at, "status": status} for at, status in progress.steps]
+    return {**vars(progress), "steps": steps}
+
+
+def _limit(request, group: str) -> None:
+    hit(group, client_address(request), PROGRESS_RATE)
+
+
+@router.get(
+    "/progress",
+    auth=None,
+    response={200: ProgressOut, 404: Problem, 429: Problem},
+    summary="办件进度查询（编号 + 证件号码后六位，或短信验证码）",
+)
+def progress(request, number: str, id_tail: str = "", code: str = ""):
+    _limit(request, "cases.progress")
+    if code:
+        return _progress_out(services.progress_by_code(number, code))
+    return _progress_out(selectors.public_progress(number, id_tail=id_tail))
+
+
+class ProgressCodeIn(Schema):
+    number: str
+
+
+class ProgressCodeOut(Schema):
+    message: str
+
+
+@router.post(
+    "/progress/code",
+    auth=None,
+    response={200: ProgressCodeOut, 400: Problem, 429: Problem},
+    summary="发送进度查询验证码到申请人手机",
+)
+def progress_code(request, payload: ProgressCodeIn):
+    _limit(request, "cases.progress_code")
+    services.request_progress_code(payload.number, address=client_address(request))
+    return {"message": "如办件编号正确，验证码已发送至申请人预留手机，5 分钟内有效"}

@@ -6,13 +6,14 @@ case number or id is simply not found."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yiwang.cases import workflow
-from yiwang.cases.constants import OPEN_STATUSES, OPEN_TASK_STATUSES
+from yiwang.cases.constants import OPEN_STATUSES, OPEN_TASK_STATUSES, CaseStatus
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseTask, CorrectionRequest
 from yiwang.cases.permissions import LANE_ROLES, may_work_on
 from yiwang.core.errors import NotFound
@@ -133,3 +134,67 @@ def diagram_state(case: Case) -> tuple[set[str], set[str]]:
 
 def open_correction(case: Case) -> CorrectionRequest | None:
     return case.corrections.filter(answered_at__isnull=True).order_by("-requested_at").first()
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    """What anyone holding the case number and a proof may see: no names, no reasons."""
+
+    number: str
+    item_name: str
+    agency: str
+    status: str
+    submitted_on: date | None
+    due_on: date | None
+    due_provisional: bool
+    steps: list[tuple[datetime, str]]
+
+
+PROGRESS_REFUSAL = "办件编号与证件号码后六位（或验证码）不匹配"
+
+
+def case_by_number(number: str) -> Case | None:
+    return (
+        Case.objects.select_related("applicant", "organization", "agency")
+        .filter(number=(number or "").strip())
+        .first()
+    )
+
+
+def _proves(case: Case, id_tail: str) -> bool:
+    tail = (id_tail or "").strip().upper()
+    if case.organization and len(tail) == 6 and case.organization.uscc.endswith(tail):
+        return True
+    return identity.id_number_matches_tail(case.applicant, tail)
+
+
+def public_progress(number: str, *, id_tail: str) -> PublicProgress:
+    """进度可查 without login: the case number plus the last six characters of the applicant's
+    ID number (or the organization's USCC). A wrong number and a wrong tail answer alike."""
+    case = case_by_number(number)
+    if case is None or not _proves(case, id_tail):
+        raise NotFound(PROGRESS_REFUSAL)
+    return progress_of(case)
+
+
+def progress_of(case: Case) -> PublicProgress:
+    steps = [
+        (event.occurred_at, CaseStatus(event.to_status).label)
+        for event in timeline(case).exclude(to_status="")
+    ]
+    return PublicProgress(
+        number=case.number,
+        item_name=case.version.elements.get("name", ""),
+        agency=case.agency.name,
+        status=case.get_status_display(),
+        submitted_on=timezone.localdate(case.submitted_at) if case.submitted_at else None,
+        due_on=case.due_on,
+        due_provisional=case.due_provisional,
+        steps=steps,
+    )
+
+
+def progress_phone(number: str) -> str:
+    """The applicant's phone for a progress code, or "" (the caller answers alike either way)."""
+    case = case_by_number(number)
+    return identity.contact_phone(case.applicant) if case else ""

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from yiwang.cases import workflow
+from yiwang.cases import selectors, workflow
 from yiwang.cases.constants import (
     ACCEPTANCE_WORKING_DAYS,
     OPEN_TASK_STATUSES,
@@ -45,7 +45,7 @@ from yiwang.cases.permissions import APPLICANT_LANE, may_work_on
 from yiwang.cases.plugins import HeldMaterial, material_providers
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.guide import Guide
-from yiwang.core import files, workdays
+from yiwang.core import files, sms, workdays
 from yiwang.core.audit import record_audit
 from yiwang.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yiwang.core.events import record_event
@@ -653,3 +653,25 @@ def complete(actor: Account | None, case: Case) -> Case:
     _move(case, actor, CaseStatus.COMPLETED, "completed")
     case.save()
     return case
+
+
+# --- public progress lookup ---------------------------------------------------------------
+
+PROGRESS_CODE = "progress"
+
+
+def request_progress_code(number: str, *, address: str) -> None:
+    """Send a progress code to the applicant's phone. Unknown numbers are answered the same
+    way by the caller, so the lookup tells nobody which numbers exist."""
+    phone = selectors.progress_phone(number)
+    if phone:
+        sms.issue_code(phone, PROGRESS_CODE, address=address)
+
+
+def progress_by_code(number: str, code: str) -> selectors.PublicProgress:
+    case = selectors.case_by_number(number)
+    phone = identity.contact_phone(case.applicant) if case else ""
+    if not phone:
+        raise NotFound(selectors.PROGRESS_REFUSAL)
+    sms.check_code(phone, PROGRESS_CODE, code)
+    return selectors.progress_of(case)

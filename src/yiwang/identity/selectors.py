@@ -3,12 +3,16 @@ delegations — each one answering only about the account that asks."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import get_application_model
 
 from yiwang.catalog.constants import RealNameLevel
 from yiwang.catalog.models import CatalogItem
+from yiwang.core.keys import Sealer
+from yiwang.core.sms import PHONE_PURPOSE
 from yiwang.identity.constants import AccountKind, MemberRole
 from yiwang.identity.models import (
     Account,
@@ -18,6 +22,7 @@ from yiwang.identity.models import (
     RoleAssignment,
     SessionRecord,
 )
+from yiwang.registries.constants import ID_NUMBER_PURPOSE
 
 
 def roles_of(account: Account) -> QuerySet[RoleAssignment]:
@@ -155,3 +160,16 @@ def client_name(client_id: str) -> str:
     """The registered name of a single sign-on client, for pages that say who is asking."""
     application = get_application_model().objects.filter(client_id=client_id).first()
     return application.name if application else ""
+
+
+def contact_phone(account: Account) -> str:
+    """The account's phone, opened for sending it a message (never for display)."""
+    return Sealer(PHONE_PURPOSE).open(account.phone_sealed) if account.phone_sealed else ""
+
+
+def id_number_matches_tail(account: Account, tail: str) -> bool:
+    """Do these end the account's ID number? A lookup check; the number itself stays sealed."""
+    if not account.id_number_sealed or len(tail) < 6:
+        return False
+    number = Sealer(ID_NUMBER_PURPOSE).open(account.id_number_sealed)
+    return secrets.compare_digest(number[-len(tail) :], tail.upper())
