@@ -14,6 +14,7 @@ from ninja.security import django_auth
 from yiwang.cases import selectors, services
 from yiwang.cases.constants import AcceptanceMode
 from yiwang.cases.models import Case, CaseTask
+from yiwang.core import files
 from yiwang.core.api import Problem
 from yiwang.core.errors import NotFound
 from yiwang.core.ratelimit import client_address, hit
@@ -324,3 +325,11 @@ def progress_code(request, payload: ProgressCodeIn):
     _limit(request, "cases.progress_code")
     services.request_progress_code(payload.number, address=client_address(request))
     return {"message": "如办件编号正确，验证码已发送至申请人预留手机，5 分钟内有效"}
+
+
+@router.get(
+    "/cases/{uid}/documents/{document_id}", response={404: Problem}, summary="下载办件文书（PDF）"
+)
+def case_document(request, uid: UUID, document_id: int):
+    document = selectors.document_for_applicant(request.user, str(uid), document_id)
+    return files.attachment_response(document.file, f"{document.kind}-{document.case.number}.pdf")

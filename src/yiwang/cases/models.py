@@ -234,3 +234,20 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.basic_code} #{self.last}"
+
+
+class CaseDocument(models.Model):
+    """A notice or decision as issued (受理通知书, 补正告知书, 决定书 …): the PDF is kept as it was
+    given out, content-addressed, never regenerated."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField("文书", max_length=40)
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("出具时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件文书"
+        ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.kind}"

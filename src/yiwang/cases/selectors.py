@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from yiwang.cases import workflow
 from yiwang.cases.constants import OPEN_STATUSES, OPEN_TASK_STATUSES, CaseStatus
-from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseTask, CorrectionRequest
+from yiwang.cases.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseMaterial,
+    CaseTask,
+    CorrectionRequest,
+)
 from yiwang.cases.permissions import LANE_ROLES, may_work_on
 from yiwang.core.errors import NotFound
 from yiwang.identity import selectors as identity
@@ -198,3 +205,18 @@ def progress_phone(number: str) -> str:
     """The applicant's phone for a progress code, or "" (the caller answers alike either way)."""
     case = case_by_number(number)
     return identity.contact_phone(case.applicant) if case else ""
+
+
+def document_for_applicant(account: Account, uid: str, document_id: int) -> CaseDocument:
+    return _document(case_for_applicant(account, uid), document_id)
+
+
+def document_for_staff(account: Account, number: str, document_id: int) -> CaseDocument:
+    return _document(case_for_staff(account, number), document_id)
+
+
+def _document(case: Case, document_id: int) -> CaseDocument:
+    document = case.documents.select_related("file").filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("文书")
+    return document

@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,6 +36,7 @@ from yiwang.cases.constants import (
 )
 from yiwang.cases.models import (
     Case,
+    CaseDocument,
     CaseEvent,
     CaseMaterial,
     CaseNumberCounter,
@@ -41,6 +44,7 @@ from yiwang.cases.models import (
     ClockPause,
     CorrectionRequest,
 )
+from yiwang.cases.notices import Notice, NoticeKind, render_pdf
 from yiwang.cases.permissions import APPLICANT_LANE, may_work_on
 from yiwang.cases.plugins import HeldMaterial, material_providers
 from yiwang.catalog import selectors as catalog
@@ -352,6 +356,35 @@ def submit(actor: Account, case: Case, *, idempotency_key: str = "") -> Case:
     return case
 
 
+# --- notices ------------------------------------------------------------------------------
+
+
+def _applicant_identity(case: Case) -> tuple[str, str]:
+    if case.organization:
+        return case.organization.name, case.organization.uscc
+    return case.applicant.name, case.applicant.id_number_masked
+
+
+def _issue(case: Case, kind: NoticeKind, **fields) -> CaseDocument:
+    """Render the notice as it is given out today and keep that PDF with the case."""
+    name, identifier = _applicant_identity(case)
+    query = urlencode({"number": case.number})
+    notice = Notice(
+        kind=kind,
+        case_number=case.number,
+        applicant=name,
+        applicant_id_masked=identifier,
+        item_name=case.version.elements.get("name", ""),
+        agency=case.agency.name,
+        issued_on=timezone.localdate(),
+        progress_url=f"{settings.PUBLIC_BASE_URL.rstrip('/')}/progress/?{query}",
+        **fields,
+    )
+    pdf = render_pdf(notice)
+    stored = files.store(pdf, name=f"{kind.value}.pdf", field="document")
+    return CaseDocument.objects.create(case=case, kind=kind.value, file=stored)
+
+
 # --- staff work on tasks ------------------------------------------------------------------
 
 
@@ -414,6 +447,7 @@ def decide_acceptance(
             raise DomainError.of("reason", "不予受理须写明理由和依据")
         _finish_task(actor, case, task, Outcome.REJECT)
         _move(case, actor, CaseStatus.REJECTED, "rejected", reason=reason)
+        _issue(case, NoticeKind.REJECTION, basis=reason)
     elif outcome == Outcome.ACCEPT:
         _accept(actor, case, task, mode, partner_agencies, reason)
     else:
@@ -443,6 +477,7 @@ def _accept(actor, case: Case, task: CaseTask, mode: str, partners, reason: str)
         _approve(actor, case, reason or "申请人书面承诺符合条件，当场作出准予决定")
         return
     _move(case, actor, CaseStatus.ACCEPTED, "accepted", reason=reason, mode=mode)
+    _issue(case, NoticeKind.ACCEPTANCE, deadline=case.due_on)
 
 
 def _close_open_tasks(case: Case) -> None:
@@ -458,6 +493,7 @@ def _close_open_tasks(case: Case) -> None:
 def _approve(actor: Account, case: Case, basis: str) -> None:
     case.decided_at, case.decision_basis = timezone.now(), basis
     _move(case, actor, CaseStatus.APPROVED, "approved", reason=basis)
+    _issue(case, NoticeKind.DECISION_APPROVED, basis=basis)
 
 
 @transaction.atomic
@@ -476,8 +512,13 @@ def request_correction(actor: Account, task: CaseTask, faults: list[dict], *, du
     )
     case.paused = True
     _move(case, actor, CaseStatus.CORRECTING, "correction_requested", faults=faults)
+    _issue(case, NoticeKind.CORRECTION, faults=_fault_lines(faults), deadline=due_on)
     case.save()
     return case
+
+
+def _fault_lines(faults: list[dict]) -> list[str]:
+    return [f"{f['material']}：{f['reason']}" if f["material"] else f["reason"] for f in faults]
 
 
 def _checked_faults(case: Case, faults: list[dict]) -> list[dict]:
@@ -579,6 +620,7 @@ def decide(actor: Account, task: CaseTask, outcome: str, *, basis: str) -> Case:
         _finish_task(actor, case, task, outcome)
         case.decided_at, case.decision_basis = timezone.now(), basis
         _move(case, actor, CaseStatus.DENIED, "denied", reason=basis)
+        _issue(case, NoticeKind.DECISION_DENIED, basis=basis)
     else:
         raise DomainError.of("outcome", "决定应为 approve（准予）、deny（不予）或 return（退回）")
     case.save()

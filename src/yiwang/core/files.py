@@ -16,6 +16,8 @@ import zipfile
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
 
 from yiwang.core.crypto import sm3_hex
 from yiwang.core.errors import DomainError
@@ -112,3 +114,13 @@ def read(stored: StoredFile) -> bytes:
 def open_stream(stored: StoredFile) -> File:
     """An open file from the storage, for streaming responses; the caller closes it."""
     return default_storage.open(stored.storage_name, "rb")
+
+
+def attachment_response(stored: StoredFile, filename: str) -> FileResponse:
+    """A stored file as a download: its sniffed type, the given name (RFC 6266, UTF-8), and no
+    browser guessing, so an upload can never be rendered as a page of this site."""
+    response = FileResponse(open_stream(stored), content_type=stored.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Length"] = str(stored.size)
+    return response

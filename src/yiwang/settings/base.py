@@ -283,6 +283,11 @@ AUDIT_ANCHOR_EVERY = config(
     cast=int,
     help="Anchor the audit chain (database row and log line) every this many records.",
 )
+PUBLIC_BASE_URL = config(
+    "YIWANG_PUBLIC_BASE_URL",
+    "http://127.0.0.1:8000",
+    help="The portal's address as citizens reach it; printed in QR codes on notices.",
+)
 LOOKUP_RATE = config(
     "YIWANG_LOOKUP_RATE",
     "600/m",

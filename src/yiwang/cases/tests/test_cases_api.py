@@ -1,7 +1,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from yiwang.cases.tests.factories import PDF
+from yiwang.cases import services
+from yiwang.cases.tests.factories import PDF, open_task, submitted_case
 from yiwang.identity.testing import sign_in_as
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,19 @@ def test_staff_complete_tasks_and_bad_input_is_a_problem(client, applicant, food
 
 def test_the_api_needs_a_login(client):
     assert client.get("/api/cases").status_code == 401
+
+
+def test_issued_notices_download_for_the_applicant_only(
+    client, applicant, other_applicant, food_item, office
+):
+    case = submitted_case(applicant, food_item)
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    document = case.documents.get()
+    url = f"/api/cases/{case.uid}/documents/{document.pk}"
+    sign_in_as(client, applicant.account)
+    pdf = client.get(url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
+    assert "attachment" in pdf["Content-Disposition"] and pdf["X-Content-Type-Options"] == "nosniff"
+    sign_in_as(client, other_applicant.account)
+    assert client.get(url).status_code == 404

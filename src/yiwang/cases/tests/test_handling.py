@@ -1,8 +1,12 @@
+from io import BytesIO
+
 import pytest
+from pypdf import PdfReader
 
 from yiwang.cases import selectors, services
 from yiwang.cases.constants import AcceptanceMode, CaseStatus, TaskStatus
 from yiwang.cases.tests.factories import open_task, staff, submitted_case
+from yiwang.core import files
 from yiwang.core.errors import DomainError
 from yiwang.core.events import Event
 from yiwang.identity.constants import Role
@@ -118,3 +122,21 @@ def test_pledge_acceptance_approves_at_once(applicant, food_item, office):
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED and case.acceptance_mode == "pledge"
     assert not case.tasks.filter(status__in=["open", "claimed"]).exists()
+
+
+def test_notices_are_issued_and_kept_as_given(applicant, food_item, office):
+    case = submitted_case(applicant, food_item)
+    services.request_correction(
+        office.clerk, open_task(case, "accept"), [{"material": "", "reason": "联系电话有误"}]
+    )
+    services.update_form(applicant.account, case, {"phone": "13900000000"})
+    services.resubmit(applicant.account, case)
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    kinds = list(case.documents.values_list("kind", flat=True))
+    assert kinds == ["补正材料告知书", "受理通知书"]
+    correction = case.documents.get(kind="补正材料告知书")
+    text = "".join(
+        page.extract_text() for page in PdfReader(BytesIO(files.read(correction.file))).pages
+    )
+    assert case.number in text and "联系电话有误" in text
+    assert selectors.document_for_applicant(applicant.account, str(case.uid), correction.pk)
