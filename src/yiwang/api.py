@@ -6,6 +6,7 @@ from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import install_problem_handlers
 from yiwang.core.api import router as core_router
+from yiwang.notifications.api import router as notifications_router
 from yiwang.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -22,3 +23,4 @@ api.add_router("/", core_router)
 api.add_router("/regions", regions_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", cases_router)
+api.add_router("/", notifications_router)
