@@ -54,6 +54,8 @@ from yiwang.core.audit import record_audit
 from yiwang.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yiwang.core.events import record_event
 from yiwang.identity import selectors as identity
+from yiwang.identity import services as identity_services
+from yiwang.identity.constants import Role
 from yiwang.identity.models import Account, OrganizationAccount
 from yiwang.regions.models import Organization
 
@@ -223,8 +225,17 @@ def update_form(actor: Account, case: Case, form: dict) -> Case:
 
 
 @transaction.atomic
-def add_material(actor: Account, case: Case, *, name: str, data: bytes, filename: str):
-    """Upload one material of the item's list; a newer upload replaces the current one."""
+def add_material(
+    actor: Account,
+    case: Case,
+    *,
+    name: str,
+    data: bytes,
+    filename: str,
+    source: str = MaterialSource.UPLOAD,
+):
+    """Upload (or, at a window, scan) one material of the item's list; a newer one replaces
+    the current one, which stays on record."""
     case = _locked(case)
     _require_applicant_side(actor, case)
     if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
@@ -237,7 +248,7 @@ def add_material(actor: Account, case: Case, *, name: str, data: bytes, filename
     material = CaseMaterial.objects.create(
         case=case,
         name=name,
-        source=MaterialSource.UPLOAD,
+        source=source,
         file=stored,
         original_name=filename[:200],
         round=current_round,
@@ -383,6 +394,47 @@ def _issue(case: Case, kind: NoticeKind, **fields) -> CaseDocument:
     pdf = render_pdf(notice)
     stored = files.store(pdf, name=f"{kind.value}.pdf", field="document")
     return CaseDocument.objects.create(case=case, kind=kind.value, file=stored)
+
+
+# --- window intake (一窗受理) ---------------------------------------------------------------
+
+
+def _require_window(clerk: Account, item) -> None:
+    if not identity.has_role(
+        clerk, Role.WINDOW_CLERK, region_code=item.region.code, agency_id=item.agency_id
+    ):
+        raise Forbidden("您不是该事项实施机构的窗口受理人员")
+
+
+@transaction.atomic
+def intake_at_window(
+    clerk: Account,
+    implementation_code: str,
+    *,
+    card: str,
+    scans: dict[str, tuple[str, bytes]],
+    form: dict | None = None,
+    idempotency_key: str = "",
+) -> Case:
+    """A walk-in applicant at a comprehensive window: the ID card is read, the paper materials
+    scanned, the case submitted in the applicant's name (their online account shows the same
+    case); the back office then handles it like any other."""
+    item, _ = catalog.guide_of(implementation_code)
+    _require_window(clerk, item)
+    person = identity_services.person_at_window(
+        identity_services.Actor(clerk), identity_services.read_id_card(card)
+    )
+    case = start_application(person, implementation_code, channel=Channel.WINDOW)
+    Case.objects.filter(pk=case.pk).update(submitted_by=clerk)
+    case.refresh_from_db()
+    if form:
+        case.form = {**form, **case.form}
+        case.save(update_fields=["form"])
+    for name, (filename, data) in scans.items():
+        add_material(
+            clerk, case, name=name, data=data, filename=filename, source=MaterialSource.PAPER
+        )
+    return submit(clerk, case, idempotency_key=idempotency_key)
 
 
 # --- staff work on tasks ------------------------------------------------------------------

@@ -54,7 +54,7 @@ from yiwang.identity.models import (
     SecondFactor,
     SessionRecord,
 )
-from yiwang.identity.plugins import strong_verifiers
+from yiwang.identity.plugins import CardReading, card_readers, strong_verifiers
 from yiwang.regions.models import Organization, Region
 from yiwang.registries import selectors as registries
 from yiwang.registries.constants import ID_NUMBER_PURPOSE, OrganizationStatus
@@ -146,21 +146,51 @@ def register_person(
     name = (name or "").strip()
     if not name:
         raise DomainError.of("name", "请填写姓名")
-    if Account.objects.filter(
-        kind=AccountKind.PERSON, id_number_index=Sealer(ID_NUMBER_PURPOSE).index(id_number)
-    ).exists():
+    index = Sealer(ID_NUMBER_PURPOSE).index(id_number)
+    account = Account.objects.filter(kind=AccountKind.PERSON, id_number_index=index).first()
+    if account is not None and account.has_usable_password():
         raise Conflict("id_number", "该公民身份号码已注册，请直接登录或找回密码")
-    account = Account(kind=AccountKind.PERSON, username=person_username(), name=name)
+    if account is not None and account.name != name:
+        raise DomainError.of("name", "姓名与窗口登记的证件信息不一致")
+    # A person first met at a window already has an account (and their cases): claim it.
+    account = account or Account(kind=AccountKind.PERSON, username=person_username(), name=name)
     _check_password(password, account)
     sms.check_code(phone, CodePurpose.REGISTER, code)
     seal_identifiers(account, id_number=id_number, phone=phone)
     account.set_password(password)
     account.password_changed_at = timezone.now()
-    account.level_method = "sms"
-    account.level_verified_at = timezone.now()
+    if account.level <= RealNameLevel.REGISTERED:
+        account.level_method = "sms"
+        account.level_verified_at = timezone.now()
     account.save()
     _audit(Actor(account, address), "account.registered", str(account), level=account.level)
     return account
+
+
+@transaction.atomic
+def person_at_window(actor: Actor, reading: CardReading) -> Account:
+    """The walk-in applicant whose ID card the window's reader read: their account, or a new
+    one without a password (real-name by the card) that they can claim online later, so the
+    case made at the window is the one they see online."""
+    id_number = validate_id_number(reading.id_number)
+    index = Sealer(ID_NUMBER_PURPOSE).index(id_number)
+    account = Account.objects.filter(kind=AccountKind.PERSON, id_number_index=index).first()
+    if account is None:
+        account = Account(kind=AccountKind.PERSON, username=person_username(), name=reading.name)
+        _seal_id_number(account, id_number)
+        account.set_unusable_password()
+        account.save()
+        _audit(actor, "account.created_at_window", str(account))
+    elif account.name != reading.name:
+        raise DomainError.of("name", "证件姓名与该账号的实名信息不一致，请核实")
+    if account.level < RealNameLevel.REAL_NAME:
+        _raise_level(account, RealNameLevel.REAL_NAME, "id_card_reader")
+        _audit(actor, "realname.verified", str(account), level=account.level, method="id_card")
+    return account
+
+
+def read_id_card(presented: str) -> CardReading:
+    return card_readers.configured(settings.CARD_READER).read(presented)
 
 
 @transaction.atomic

@@ -199,6 +199,11 @@ STRONG_VERIFIER = config(
     "simulated-face",
     help="Identity-provider plugin for L3 real-name checks (simulated-face: embedded only).",
 )
+CARD_READER = config(
+    "YIWANG_CARD_READER",
+    "simulated-reader",
+    help="ID-card reader plugin at the windows (simulated-reader: embedded only).",
+)
 OIDC_SIGNING_KEY_FILE = config(
     "YIWANG_OIDC_KEY_FILE",
     str(VAR_DIR / "oidc_signing_key.pem"),

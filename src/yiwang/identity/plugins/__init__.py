@@ -1,8 +1,9 @@
-"""Identity providers for L3 (strong) real-name checks: face comparison or digital certificates.
+"""Identity devices and providers: L3 (strong) real-name checks — face comparison or digital
+certificates — and the windows' second-generation ID-card readers.
 
-The embedded profile ships a simulated face check that trusts the population registry; a real
-provider (the public-security face service, a CA's certificate check) registers here and is
-chosen by the YIWANG_STRONG_VERIFIER setting.
+The embedded profile ships simulated ones; real providers (the public-security face service, a
+CA's certificate check, a reader's SDK) register here and are chosen by settings
+(YIWANG_STRONG_VERIFIER, YIWANG_CARD_READER).
 """
 
 from __future__ import annotations
@@ -30,5 +31,23 @@ class StrongVerifier(Plugin):
 
 
 strong_verifiers: Registry[StrongVerifier] = Registry("strong real-name verifier")
+
+
+@dataclass(frozen=True)
+class CardReading:
+    """What a reader takes off the card's chip: authoritative, unlike what anyone types."""
+
+    name: str
+    id_number: str
+    address: str = ""
+
+
+class CardReader(Plugin):
+    def read(self, presented: str) -> CardReading:
+        """Read the card on the reader; `presented` is the device's raw answer."""
+        raise NotImplementedError
+
+
+card_readers: Registry[CardReader] = Registry("ID-card reader")
 
 from yiwang.identity.plugins import simulated  # noqa: E402,F401  (registers the embedded one)
