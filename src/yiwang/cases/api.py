@@ -333,3 +333,44 @@ def progress_code(request, payload: ProgressCodeIn):
 def case_document(request, uid: UUID, document_id: int):
     document = selectors.document_for_applicant(request.user, str(uid), document_id)
     return files.attachment_response(document.file, f"{document.kind}-{document.case.number}.pdf")
+
+
+# --- delivery and payments ----------------------------------------------------------------
+
+
+class DeliveryIn(Schema):
+    method: str
+    address: str = ""
+
+
+@router.post("/cases/{uid}/delivery", response={200: CaseOut, **ERRORS}, summary="选择送达方式")
+def delivery(request, uid: UUID, payload: DeliveryIn):
+    case = services.arrange_delivery(
+        request.user, _own(request, uid), payload.method, address=payload.address
+    )
+    return _case_out(case)
+
+
+class PaymentNotice(Schema):
+    order_no: str
+    amount_fen: int
+    txn: str
+
+
+class PaymentAck(Schema):
+    order_no: str
+    status: str
+
+
+@router.post(
+    "/payments/{provider}/callback",
+    auth=None,
+    response={200: PaymentAck, 403: Problem, 404: Problem, 409: Problem},
+    summary="支付渠道回调（签名见 X-Signature）",
+)
+def payment_callback(request, provider: str, payload: PaymentNotice):
+    """The provider signs the JSON body's fields with its key; a retry is answered alike."""
+    order = services.payment_callback(
+        provider, payload.dict(), request.headers.get("X-Signature", "")
+    )
+    return {"order_no": order.order_no, "status": order.status}

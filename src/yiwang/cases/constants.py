@@ -91,3 +91,17 @@ class PauseKind(models.TextChoices):
 # Share of the time limit left when a case turns yellow (预警); red is overdue.
 YELLOW_SHARE = 0.2
 ACCEPTANCE_WORKING_DAYS = 5  # 行政许可法第三十二条：五日内
+
+
+class DeliveryMethod(models.TextChoices):
+    WINDOW = "window", "窗口领取"
+    EXPRESS = "express", "邮寄送达"
+    ELECTRONIC = "electronic", "电子送达"
+
+
+class FeeStatus(models.TextChoices):
+    PENDING = "pending", "待缴费"
+    PAID = "paid", "已缴费"
+
+
+PICKUP_PURPOSE = "case.pickup_code"  # the blind-index key pickup codes are checked under

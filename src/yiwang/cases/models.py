@@ -13,6 +13,8 @@ from yiwang.cases.constants import (
     AcceptanceMode,
     CaseStatus,
     Channel,
+    DeliveryMethod,
+    FeeStatus,
     MaterialSource,
     PauseKind,
     SubjectKind,
@@ -68,7 +70,13 @@ class Case(models.Model):
     warn_on = models.DateField("预警日期", null=True, blank=True)
     due_provisional = models.BooleanField("时限按工作日规则推算", default=False)
     paused = models.BooleanField("计时暂停", default=False)
-    version_lock = models.PositiveIntegerField(default=0)
+    delivery_method = models.CharField(
+        "送达方式", max_length=12, choices=DeliveryMethod.choices, blank=True
+    )
+    delivery_address = models.CharField("邮寄地址", max_length=300, blank=True)
+    pickup_code_mac = models.CharField(max_length=64, blank=True)
+    tracking_number = models.CharField("快递单号", max_length=40, blank=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
@@ -251,3 +259,23 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.kind}"
+
+
+class FeeOrder(models.Model):
+    """A payment order for an item's fees; the provider's signed callback marks it paid, once."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="fee_orders")
+    order_no = models.CharField("订单号", max_length=40, unique=True)
+    amount_fen = models.PositiveBigIntegerField("金额（分）")
+    provider = models.CharField("支付渠道", max_length=30)
+    status = models.CharField(max_length=10, choices=FeeStatus.choices, default=FeeStatus.PENDING)
+    provider_txn = models.CharField("渠道流水号", max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "缴费订单"
+        indexes = [models.Index(fields=["paid_at"], name="fee_paid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_no} {self.amount_fen / 100:.2f} 元"

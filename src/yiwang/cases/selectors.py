@@ -220,3 +220,25 @@ def _document(case: Case, document_id: int) -> CaseDocument:
     if document is None:
         raise NotFound("文书")
     return document
+
+
+def current_tasks(case: Case) -> QuerySet[CaseTask]:
+    """The steps the case waits on now (its open user tasks), for saying where it stands."""
+    return case.tasks.filter(status__in=OPEN_TASK_STATUSES).order_by("created_at", "id")
+
+
+def agencies_with_warnings(
+    region_prefix: str, agency_id: int | None = None, today: date | None = None
+) -> QuerySet[Organization]:
+    """Agencies with a red or yellow open case in a region (cases whose region code starts with
+    `region_prefix`), or only `agency_id`: supervision's overview in one query, instead of
+    asking red_cases/yellow_cases of every agency of a province."""
+    today = today or timezone.localdate()
+    cases = Case.objects.filter(
+        status__in=OPEN_STATUSES, paused=False, region_code__startswith=region_prefix
+    ).filter(Q(due_on__lt=today) | Q(warn_on__lte=today))
+    if agency_id is not None:
+        cases = cases.filter(agency_id=agency_id)
+    return Organization.objects.filter(pk__in=cases.values("agency")).order_by(
+        "region__code", "name"
+    )

@@ -10,6 +10,7 @@ the same task cannot both win.
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -23,11 +24,14 @@ from yiwang.cases import selectors, workflow
 from yiwang.cases.constants import (
     ACCEPTANCE_WORKING_DAYS,
     OPEN_TASK_STATUSES,
+    PICKUP_PURPOSE,
     TRANSITIONS,
     YELLOW_SHARE,
     AcceptanceMode,
     CaseStatus,
     Channel,
+    DeliveryMethod,
+    FeeStatus,
     MaterialSource,
     Outcome,
     PauseKind,
@@ -43,16 +47,19 @@ from yiwang.cases.models import (
     CaseTask,
     ClockPause,
     CorrectionRequest,
+    FeeOrder,
 )
 from yiwang.cases.notices import Notice, NoticeKind, render_pdf
 from yiwang.cases.permissions import APPLICANT_LANE, may_work_on
-from yiwang.cases.plugins import HeldMaterial, material_providers
+from yiwang.cases.plugins import HeldMaterial, couriers, material_providers, payment_providers
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.guide import Guide
 from yiwang.core import files, sms, workdays
 from yiwang.core.audit import record_audit
+from yiwang.core.crypto import same_mac
 from yiwang.core.errors import Conflict, DomainError, Forbidden, NotFound
 from yiwang.core.events import record_event
+from yiwang.core.keys import Sealer
 from yiwang.identity import selectors as identity
 from yiwang.identity import services as identity_services
 from yiwang.identity.constants import Role
@@ -545,6 +552,7 @@ def _close_open_tasks(case: Case) -> None:
 def _approve(actor: Account, case: Case, basis: str) -> None:
     case.decided_at, case.decision_basis = timezone.now(), basis
     _move(case, actor, CaseStatus.APPROVED, "approved", reason=basis)
+    _open_fee_order(case)
     _issue(case, NoticeKind.DECISION_APPROVED, basis=basis)
 
 
@@ -743,6 +751,9 @@ def withdraw(actor: Account, case: Case, reason: str = "") -> Case:
 def complete(actor: Account | None, case: Case) -> Case:
     """办结 after the decision; emits case.completed, on which licenses issue the result."""
     case = _locked(case)
+    unpaid = fees_unpaid(case)
+    if unpaid:
+        raise Conflict("fees", f"尚有 {unpaid / 100:.2f} 元费用未缴纳，不能办结")
     case.completed_at = timezone.now()
     _move(case, actor, CaseStatus.COMPLETED, "completed")
     case.save()
@@ -769,3 +780,142 @@ def progress_by_code(number: str, code: str) -> selectors.PublicProgress:
         raise NotFound(selectors.PROGRESS_REFUSAL)
     sms.check_code(phone, PROGRESS_CODE, code)
     return selectors.progress_of(case)
+
+
+# --- fees (收费) --------------------------------------------------------------------------
+
+
+def _fees_due(case: Case) -> int:
+    return sum(fee.amount_fen for fee in _guide(case).fees)
+
+
+def _open_fee_order(case: Case) -> None:
+    """On approval of an item with fees, one payment order for the total."""
+    amount = _fees_due(case)
+    if amount:
+        FeeOrder.objects.create(
+            case=case,
+            order_no=f"{case.number}F{case.fee_orders.count() + 1:02d}",
+            amount_fen=amount,
+            provider=settings.PAYMENT_PROVIDER,
+        )
+
+
+def fees_unpaid(case: Case) -> int:
+    return sum(order.amount_fen for order in case.fee_orders.filter(status=FeeStatus.PENDING))
+
+
+def payment_callback(provider_id: str, payload: dict, signature: str) -> FeeOrder:
+    """The provider's signed notice of a payment. A forged or altered one is refused and
+    audited (outside the transaction, so the refusal's record stays); a repeated one
+    (providers retry) changes nothing."""
+    if provider_id != settings.PAYMENT_PROVIDER:
+        raise NotFound("支付渠道")
+    provider = payment_providers.configured(provider_id)
+    if not provider.verify(payload, signature):
+        record_audit("payment.callback_refused", target=str(payload.get("order_no", ""))[:100])
+        raise Forbidden("支付回调签名无效")
+    return _record_payment(provider_id, payload)
+
+
+@transaction.atomic
+def _record_payment(provider_id: str, payload: dict) -> FeeOrder:
+    order = FeeOrder.objects.select_for_update().filter(order_no=payload.get("order_no")).first()
+    if order is None or order.provider != provider_id:
+        raise NotFound("缴费订单")
+    if int(payload.get("amount_fen", -1)) != order.amount_fen:
+        raise Conflict("amount_fen", "支付金额与订单金额不符")
+    if order.status == FeeStatus.PENDING:
+        order.status, order.paid_at = FeeStatus.PAID, timezone.now()
+        order.provider_txn = str(payload.get("txn", ""))[:64]
+        order.save(update_fields=["status", "paid_at", "provider_txn"])
+        _event(order.case, None, "fee_paid", order=order.order_no, amount_fen=order.amount_fen)
+    return order
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    day: date
+    matched: int
+    missing_here: list[str]  # the provider has them, we do not
+    missing_there: list[str]  # we have them paid, the provider does not
+    amount_mismatch: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing_here or self.missing_there or self.amount_mismatch)
+
+
+def reconcile(day: date, provider_id: str | None = None) -> Reconciliation:
+    """The daily reconciliation report (对账): our paid orders of the day against the
+    provider's statement."""
+    provider_id = provider_id or settings.PAYMENT_PROVIDER
+    lines = {line.order_no: line for line in payment_providers[provider_id].statement(day)}
+    ours = {
+        order.order_no: order
+        for order in FeeOrder.objects.filter(
+            provider=provider_id, status=FeeStatus.PAID, paid_at__date=day
+        )
+    }
+    common = lines.keys() & ours.keys()
+    mismatched = sorted(no for no in common if lines[no].amount_fen != ours[no].amount_fen)
+    return Reconciliation(
+        day=day,
+        matched=len(common) - len(mismatched),
+        missing_here=sorted(lines.keys() - ours.keys()),
+        missing_there=sorted(ours.keys() - lines.keys()),
+        amount_mismatch=mismatched,
+    )
+
+
+# --- delivery (出件) -----------------------------------------------------------------------
+
+
+def _pickup_mac(case: Case, code: str) -> str:
+    return Sealer(PICKUP_PURPOSE).index(f"{case.uid}:{code}")
+
+
+@transaction.atomic
+def arrange_delivery(actor: Account, case: Case, method: str, *, address: str = "") -> Case:
+    """How the result reaches the applicant: a pickup code for the window (sent by SMS), a
+    courier's tracking number, or electronic delivery at once."""
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    if case.status not in (CaseStatus.APPROVED, CaseStatus.COMPLETED):
+        raise Conflict("status", "办件尚未作出准予决定，无需出件")
+    if case.delivered_at:
+        raise Conflict("delivery_method", "结果已送达")
+    if method not in DeliveryMethod.values:
+        raise DomainError.of("delivery_method", "送达方式应为窗口领取、邮寄送达或电子送达")
+    case.delivery_method = method
+    if method == DeliveryMethod.EXPRESS:
+        if len(address.strip()) < 6:
+            raise DomainError.of("address", "请填写完整的邮寄地址")
+        case.delivery_address = address.strip()[:300]
+        case.tracking_number = couriers.configured(settings.COURIER).ship(case, address)
+    elif method == DeliveryMethod.WINDOW:
+        code = f"{secrets.randbelow(10**6):06d}"
+        case.pickup_code_mac = _pickup_mac(case, code)
+        phone = identity.contact_phone(case.applicant)
+        if phone:
+            sms.send_sms(phone, f"【一网】办件{case.number}的结果已可在窗口领取，取件码{code}。")
+    else:
+        case.delivered_at = timezone.now()
+    _event(case, actor, "delivery_arranged", method=method, tracking=case.tracking_number)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def hand_over(clerk: Account, case: Case, pickup_code: str) -> Case:
+    """统一窗口出件: the window hands the result over against the pickup code."""
+    case = _locked(case)
+    _require_window(clerk, case.service_item)
+    if case.delivery_method != DeliveryMethod.WINDOW or case.delivered_at:
+        raise Conflict("pickup_code", "该办件没有待领取的结果")
+    if not same_mac(case.pickup_code_mac.encode(), _pickup_mac(case, pickup_code.strip()).encode()):
+        raise DomainError.of("pickup_code", "取件码不正确")
+    case.delivered_at = timezone.now()
+    _event(case, clerk, "handed_over")
+    case.save(update_fields=["delivered_at"])
+    return case

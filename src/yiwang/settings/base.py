@@ -204,6 +204,19 @@ CARD_READER = config(
     "simulated-reader",
     help="ID-card reader plugin at the windows (simulated-reader: embedded only).",
 )
+PAYMENT_PROVIDER = config(
+    "YIWANG_PAYMENT_PROVIDER",
+    "simulated-pay",
+    help="Payment plugin for item fees (simulated-pay: embedded only).",
+)
+PAYMENT_CALLBACK_SECRET = config(
+    "YIWANG_PAYMENT_CALLBACK_SECRET",
+    "embedded-payment-secret",
+    help="Shared secret the payment provider signs callbacks with (HMAC-SM3).",
+)
+COURIER = config(
+    "YIWANG_COURIER", "simulated-courier", help="Courier plugin for mailed results."
+)
 OIDC_SIGNING_KEY_FILE = config(
     "YIWANG_OIDC_KEY_FILE",
     str(VAR_DIR / "oidc_signing_key.pem"),

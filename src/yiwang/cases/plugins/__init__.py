@@ -26,3 +26,38 @@ class MaterialProvider(Plugin):
 
 
 material_providers: Registry[MaterialProvider] = Registry("material provider")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    order_no: str
+    amount_fen: int
+    provider_txn: str
+
+
+class PaymentProvider(Plugin):
+    """A payment channel (统一公共支付平台, a bank): orders out, signed callbacks in, and a daily
+    statement to reconcile against."""
+
+    def pay_url(self, order) -> str:
+        raise NotImplementedError
+
+    def verify(self, payload: dict, signature: str) -> bool:
+        """Is the callback really from the provider (signature over the payload)?"""
+        raise NotImplementedError
+
+    def statement(self, day) -> list[StatementLine]:
+        raise NotImplementedError
+
+
+class Courier(Plugin):
+    """An express service (EMS for government documents): a tracking number per shipment."""
+
+    def ship(self, case, address: str) -> str:
+        raise NotImplementedError
+
+
+payment_providers: Registry[PaymentProvider] = Registry("payment provider")
+couriers: Registry[Courier] = Registry("courier")
+
+from yiwang.cases.plugins import simulated  # noqa: E402,F401  (registers the embedded ones)
