@@ -57,6 +57,10 @@ class Case(models.Model):
     acceptance_mode = models.CharField(
         "受理方式", max_length=10, choices=AcceptanceMode.choices, blank=True
     )
+    deferred_materials = models.JSONField(
+        "容缺材料", default=list, blank=True, help_text="容缺受理时约定后补的材料名称"
+    )
+    deferred_until = models.DateField("容缺材料补齐期限", null=True, blank=True)
     partner_agencies = models.ManyToManyField(
         Organization, blank=True, related_name="partner_cases", verbose_name="协办部门"
     )

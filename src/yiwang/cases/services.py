@@ -245,8 +245,9 @@ def add_material(
     the current one, which stays on record."""
     case = _locked(case)
     _require_applicant_side(actor, case)
-    if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
-        raise Conflict("status", "只有草稿或补正中的办件可以上传材料")
+    deferred = case.status == CaseStatus.ACCEPTED and name in case.deferred_materials
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING) and not deferred:
+        raise Conflict("status", "只有草稿、补正中或容缺待补的办件可以上传材料")
     if name not in _material_names(case):
         raise DomainError.of("material", f"“{name}”不是本事项的申请材料")
     stored = files.store(data, name=filename, field="file")
@@ -261,6 +262,40 @@ def add_material(
         round=current_round,
     )
     _event(case, actor, "material_added", material=name, sm3=stored.sm3)
+    return material
+
+
+@transaction.atomic
+def reuse_material(actor: Account, case: Case, *, name: str, source_id: int) -> CaseMaterial:
+    """Attach a file the applicant gave in an earlier case instead of uploading it again; only
+    the applicant's own earlier materials can be named."""
+    case = _locked(case)
+    _require_applicant_side(actor, case)
+    if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
+        raise Conflict("status", "只有草稿或补正中的办件可以添加材料")
+    if name not in _material_names(case):
+        raise DomainError.of("material", f"“{name}”不是本事项的申请材料")
+    source = (
+        CaseMaterial.objects.filter(
+            pk=source_id, file__isnull=False, case__in=selectors.cases_of(case.applicant)
+        )
+        .exclude(case=case)
+        .select_related("case")
+        .first()
+    )
+    if source is None:
+        raise NotFound("历史材料")
+    case.materials.filter(name=name, current=True).update(current=False)
+    material = CaseMaterial.objects.create(
+        case=case,
+        name=name,
+        source=MaterialSource.REUSED,
+        file=source.file,
+        original_name=source.original_name,
+        reference=source.case.number or "",
+        round=case.corrections.count() + 1,
+    )
+    _event(case, actor, "material_reused", material=name, source=source.case.number)
     return material
 
 
@@ -495,8 +530,11 @@ def decide_acceptance(
     reason: str = "",
     mode: str = AcceptanceMode.NORMAL,
     partner_agencies: list[Organization] = (),
+    deferred: list[str] = (),
+    deferred_until: date | None = None,
 ) -> Case:
-    """受理 / 不予受理 (with reason and basis). Corrections go through request_correction."""
+    """受理 / 不予受理 (with reason and basis). Corrections go through request_correction.
+    容缺受理 names the minor materials to follow and the date they are due by."""
     case = _locked(task.case)
     task = _task_for(actor, case, task)
     if task.spec != "accept":
@@ -508,11 +546,32 @@ def decide_acceptance(
         _move(case, actor, CaseStatus.REJECTED, "rejected", reason=reason)
         _issue(case, NoticeKind.REJECTION, basis=reason)
     elif outcome == Outcome.ACCEPT:
+        if mode == AcceptanceMode.TOLERANT:
+            _defer(case, deferred, deferred_until)
         _accept(actor, case, task, mode, partner_agencies, reason)
     else:
         raise DomainError.of("outcome", "受理结论应为 accept（受理）或 reject（不予受理）")
     case.save()
     return case
+
+
+def _defer(case: Case, names: list[str], until: date | None) -> None:
+    unknown = sorted(set(names) - set(_material_names(case)))
+    if not names or unknown:
+        raise DomainError.of("deferred", "容缺受理须从申请材料中选定后补的材料")
+    if until is None or until <= timezone.localdate():
+        raise DomainError.of("deferred_until", "请约定晚于今天的补齐期限")
+    case.deferred_materials, case.deferred_until = sorted(set(names)), until
+
+
+def outstanding_deferred(case: Case) -> list[str]:
+    """容缺 materials not yet supplied since the acceptance."""
+    if not case.deferred_materials:
+        return []
+    supplied = set(
+        case.materials.filter(added_at__gt=case.accepted_at).values_list("name", flat=True)
+    )
+    return [name for name in case.deferred_materials if name not in supplied]
 
 
 def _accept(actor, case: Case, task: CaseTask, mode: str, partners, reason: str) -> None:
@@ -674,6 +733,9 @@ def decide(actor: Account, task: CaseTask, outcome: str, *, basis: str) -> Case:
         _finish_task(actor, case, task, Outcome.RETURN)
         _event(case, actor, "decision_returned", reason=basis)
     elif outcome == Outcome.APPROVE:
+        missing = outstanding_deferred(case)
+        if missing:
+            raise Conflict("outcome", f"容缺材料尚未补齐：{'、'.join(missing)}")
         _finish_task(actor, case, task, outcome)
         _approve(actor, case, basis)
     elif outcome == Outcome.DENY:

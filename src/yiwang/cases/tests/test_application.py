@@ -89,3 +89,22 @@ def test_an_item_asking_a_higher_level_refuses_online_applications(applicant, fo
     with pytest.raises(DomainError, match="L3"):
         services.start_application(applicant.account, food_item.implementation_code)
     assert not Case.objects.exists()
+
+
+def test_a_material_from_an_earlier_case_is_reused_not_uploaded(
+    applicant, other_applicant, food_item
+):
+    earlier = submitted_case(applicant, food_item)
+    source = earlier.materials.get()
+    case = services.start_application(applicant.account, food_item.implementation_code)
+    reused = services.reuse_material(
+        applicant.account, case, name="食品经营许可申请书", source_id=source.pk
+    )
+    assert reused.file_id == source.file_id and reused.reference == earlier.number
+    assert services.submit(applicant.account, case).status == CaseStatus.SUBMITTED
+    theirs = services.start_application(other_applicant.account, food_item.implementation_code)
+    with pytest.raises(DomainError):
+        services.reuse_material(
+            other_applicant.account, theirs, name="食品经营许可申请书", source_id=source.pk
+        )
+    assert not theirs.materials.exists()

@@ -1,11 +1,13 @@
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from yiwang.cases import selectors, services
 from yiwang.cases.constants import AcceptanceMode, CaseStatus, TaskStatus
-from yiwang.cases.tests.factories import open_task, staff, submitted_case
+from yiwang.cases.tests.factories import PDF, open_task, staff, submitted_case
 from yiwang.core import files
 from yiwang.core.errors import DomainError
 from yiwang.core.events import Event
@@ -140,3 +142,31 @@ def test_notices_are_issued_and_kept_as_given(applicant, food_item, office):
     )
     assert case.number in text and "联系电话有误" in text
     assert selectors.document_for_applicant(applicant.account, str(case.uid), correction.pk)
+
+
+def test_tolerant_acceptance_holds_the_approval_until_the_material_follows(
+    applicant, food_item, office
+):
+    case = submitted_case(applicant, food_item)
+    accept = open_task(case, "accept")
+    with pytest.raises(DomainError, match="补齐期限"):
+        services.decide_acceptance(
+            office.clerk, accept, "accept", mode=AcceptanceMode.TOLERANT, deferred=["授权委托书"]
+        )
+    services.decide_acceptance(
+        office.clerk,
+        accept,
+        "accept",
+        mode=AcceptanceMode.TOLERANT,
+        deferred=["授权委托书"],
+        deferred_until=timezone.localdate() + timedelta(days=10),
+    )
+    services.review(office.reviewer, open_task(case, "review"), "pass")
+    with pytest.raises(DomainError, match="容缺材料尚未补齐：授权委托书"):
+        services.decide(office.approver, open_task(case, "decide"), "approve", basis="符合")
+    services.add_material(
+        applicant.account, case, name="授权委托书", data=PDF, filename="委托书.pdf"
+    )
+    services.decide(office.approver, open_task(case, "decide"), "approve", basis="符合")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
