@@ -45,6 +45,9 @@ def _spec(process: str):
 
 
 def process_xml(process: str) -> bytes:
+    """The template's BPMN file; only the templates that ship are names (no path tricks)."""
+    if process not in PROCESS_OF_KIND.values():
+        raise ValueError(f"unknown process template {process!r}")
     return (PROCESSES_DIR / f"{process}.bpmn").read_bytes()
 
 
