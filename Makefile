@@ -61,7 +61,7 @@ test-postgres: setup browser-deps
 test: lint test-sqlite test-postgres
 
 openapi: setup
-	env -u DATABASE_URL $(BIN)/yiwang export_openapi > docs/openapi.json
+	env -u DATABASE_URL $(BIN)/yiwang export_openapi > docs/openapi.json.tmp && mv docs/openapi.json.tmp docs/openapi.json
 
 clean:
 	rm -rf $(VENV) var

@@ -12,7 +12,7 @@ from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
 
 from yiwang.cases import selectors, services
-from yiwang.cases.constants import AcceptanceMode
+from yiwang.cases.constants import AcceptanceMode, Channel
 from yiwang.cases.models import Case, CaseTask
 from yiwang.core import files
 from yiwang.core.api import Problem
@@ -128,17 +128,29 @@ def case_detail(request, uid: UUID):
 
 @router.get("/cases/{uid}/timeline", response={200: list[EventOut], **ERRORS}, summary="办理轨迹")
 def case_timeline(request, uid: UUID):
+    case = _own(request, uid)
     return [
         {
             "occurred_at": event.occurred_at,
-            "actor": event.actor_label,
+            "actor": _public_actor(case, event),
             "action": services.action_label(event.action),
             "from_status": event.from_status,
             "to_status": event.to_status,
             "reason": event.reason,
         }
-        for event in selectors.timeline(_own(request, uid))
+        for event in selectors.timeline(case)
     ]
+
+
+def _public_actor(case: Case, event) -> str:
+    """Applicants see who acted as a side (申请人 or the agency), never a staff member's name."""
+    if event.actor_id is None:
+        return "系统"
+    if event.actor_id == case.applicant_id:
+        return "申请人"
+    if event.actor_id == case.submitted_by_id and case.channel == Channel.ONLINE:
+        return "代办人"
+    return case.agency.name
 
 
 @router.put("/cases/{uid}/form", response={200: CaseOut, **ERRORS}, summary="填写申请表")

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from yiwang.cases import selectors, workflow
+from yiwang.cases import form_data, selectors, workflow
 from yiwang.cases.constants import (
     ACCEPTANCE_WORKING_DAYS,
     OPEN_TASK_STATUSES,
@@ -53,6 +53,7 @@ from yiwang.cases.notices import Notice, NoticeKind, render_pdf
 from yiwang.cases.permissions import APPLICANT_LANE, may_work_on
 from yiwang.cases.plugins import HeldMaterial, couriers, material_providers, payment_providers
 from yiwang.catalog import selectors as catalog
+from yiwang.catalog.constants import OnlineDepth
 from yiwang.catalog.guide import Guide
 from yiwang.core import files, sms, workdays
 from yiwang.core.audit import record_audit
@@ -65,6 +66,7 @@ from yiwang.identity import services as identity_services
 from yiwang.identity.constants import Role
 from yiwang.identity.models import Account, OrganizationAccount
 from yiwang.regions.models import Organization
+from yiwang.registries import selectors as registries
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,19 @@ def _move(case: Case, actor: Account | None, to: str, action: str, *, reason: st
 
 
 ACTION_LABELS = {
+    "drafted": "创建申请",
+    "material_added": "提交材料",
+    "material_reused": "复用历史材料",
+    "task_claimed": "认领任务",
+    "review_pass": "审查通过",
+    "review_return": "审查退回",
+    "decision_returned": "决定环节退回",
+    "reaccepted": "重新受理",
+    "clock_paused": "启动特别程序（暂停计时）",
+    "clock_resumed": "特别程序结束（恢复计时）",
+    "fee_paid": "缴费",
+    "delivery_arranged": "选择送达方式",
+    "handed_over": "窗口出件",
     "submitted": "提交",
     "accepted": "受理",
     "rejected": "不予受理",
@@ -160,15 +175,30 @@ def _applicant_for(actor: Account, organization_uscc: str) -> Applicant:
     return Applicant(actor, OrganizationAccount.objects.get(uscc=organization_uscc))
 
 
-def _prefill(applicant: Applicant) -> dict:
-    """Tell us once: what the platform already holds about the applicant fills the form."""
+def _prefill_sources(applicant: Applicant) -> dict[str, str]:
+    """What the platform already holds about the applicant, by prefill source name."""
     person = applicant.person
-    form = {"applicant_name": person.name, "applicant_id": person.id_number_masked}
-    form["contact_phone"] = person.phone_masked
+    sources = {
+        "applicant.name": person.name,
+        "applicant.id_number": person.id_number_masked,
+        "applicant.phone": person.phone_masked,
+    }
+    record = registries.person_by_index(person.id_number_index)
+    if record is not None:
+        sources["applicant.household_region"] = record.household_region.name
     if applicant.organization:
-        form["organization_name"] = applicant.organization.name
-        form["organization_uscc"] = applicant.organization.uscc
-    return form
+        sources["organization.name"] = applicant.organization.name
+        sources["organization.uscc"] = applicant.organization.uscc
+        legal = registries.legal_person_by_uscc(applicant.organization.uscc)
+        if legal is not None:
+            sources["organization.representative"] = legal.representative_name
+            sources["organization.registered_region"] = legal.registered_region.name
+    return sources
+
+
+def _prefill(applicant: Applicant, guide: Guide) -> dict:
+    """Tell us once: what the platform holds fills the form's prefilled fields."""
+    return form_data.prefilled(form_data.form_of(guide), _prefill_sources(applicant))
 
 
 def _subject_kind(guide: Guide, applicant: Applicant) -> str:
@@ -193,6 +223,8 @@ def start_application(
     if channel == Channel.ONLINE and shortfall:
         raise Forbidden(shortfall)
     guide = Guide.model_validate(version.guide)
+    if channel == Channel.ONLINE and guide.online_depth < OnlineDepth.ONLINE_ACCEPTANCE:
+        raise Forbidden("该事项暂不支持网上申请，请到办理地点窗口申请")
     case = Case.objects.create(
         service_item=item,
         version=version,
@@ -204,7 +236,7 @@ def start_application(
         organization=applicant.organization,
         submitted_by=actor,
         channel=channel,
-        form=_prefill(applicant),
+        form=_prefill(applicant, guide),
     )
     _event(case, actor, "drafted")
     return case
@@ -225,8 +257,13 @@ def update_form(actor: Account, case: Case, form: dict) -> Case:
     _require_applicant_side(actor, case)
     if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
         raise Conflict("status", "办件已提交，不能修改申请表")
-    prefilled = _prefill(Applicant(case.applicant, case.organization))
-    case.form = {**form, **prefilled}  # what the platform holds is not the applicant's to edit
+    guide = _guide(case)
+    held = form_data.form_of(guide).ui.prefill
+    entered = {name: value for name, value in form.items() if name not in held}
+    # What the platform holds is not the applicant's to edit: prefilled fields come back.
+    merged = {**entered, **_prefill(Applicant(case.applicant, case.organization), guide)}
+    form_data.validate(form_data.form_of(guide), merged, complete=False)
+    case.form = merged
     case.save(update_fields=["form"])
     return case
 
@@ -393,6 +430,7 @@ def submit(actor: Account, case: Case, *, idempotency_key: str = "") -> Case:
         raise Conflict("status", f"办件当前为“{case.get_status_display()}”，不能再次提交")
     if key and (earlier := _claim_key(actor, case, key)):
         return earlier
+    form_data.validate(form_data.form_of(_guide(case)), case.form, complete=True)
     _attach_held_materials(case)
     missing = _missing_materials(case)
     if missing:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -99,6 +101,66 @@ class Policy(_Part):
     ref: Text = ""
 
 
+# What a form field may be prefilled from: data the platform holds ("tell us once").
+PREFILL_SOURCES = {
+    "applicant.name": "申请人姓名",
+    "applicant.id_number": "申请人证件号码（脱敏）",
+    "applicant.phone": "申请人手机号（脱敏）",
+    "applicant.household_region": "申请人户籍地",
+    "organization.name": "单位名称",
+    "organization.uscc": "统一社会信用代码",
+    "organization.representative": "法定代表人",
+    "organization.registered_region": "单位登记地",
+}
+WIDGETS = {"text", "textarea", "select", "number", "date"}
+
+
+class FormUi(_Part):
+    order: list[ShortText] = []
+    widgets: dict[str, str] = {}
+    prefill: dict[str, str] = {}
+
+
+class ApplicationForm(_Part):
+    """The item's application form: a JSON Schema (2020-12) of an object whose properties are
+    the fields (each with a Chinese `title`), and hints for pages: order, widgets, prefill."""
+
+    data_schema: dict
+    ui: FormUi = FormUi()
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> ApplicationForm:
+        try:
+            Draft202012Validator.check_schema(self.data_schema)
+        except SchemaError as error:
+            raise ValueError(f"表单定义不是有效的 JSON Schema：{error.message}") from error
+        fields = self.data_schema.get("properties") or {}
+        if self.data_schema.get("type") != "object" or not fields:
+            raise ValueError("表单定义须是含字段（properties）的对象")
+        untitled = sorted(name for name, spec in fields.items() if not spec.get("title"))
+        if untitled:
+            raise ValueError(f"表单字段须有中文标题（title）：{'、'.join(untitled)}")
+        self._check_ui(set(fields))
+        return self
+
+    def _check_ui(self, fields: set[str]) -> None:
+        unknown = (set(self.ui.order) | self.ui.widgets.keys() | self.ui.prefill.keys()) - fields
+        if unknown:
+            raise ValueError(f"表单提示引用了不存在的字段：{'、'.join(sorted(unknown))}")
+        bad_sources = sorted(set(self.ui.prefill.values()) - PREFILL_SOURCES.keys())
+        if bad_sources:
+            raise ValueError(f"未知的预填来源：{'、'.join(bad_sources)}")
+        bad_widgets = sorted(set(self.ui.widgets.values()) - WIDGETS)
+        if bad_widgets:
+            raise ValueError(f"未知的控件：{'、'.join(bad_widgets)}")
+
+    @property
+    def fields(self) -> list[str]:
+        """Field names in display order: the hinted order first, then the rest."""
+        names = list(self.data_schema["properties"])
+        return [*self.ui.order, *(name for name in names if name not in self.ui.order)]
+
+
 class Guide(_Part):
     """Everything an applicant needs to know, as published for one implementation."""
 
@@ -118,6 +180,7 @@ class Guide(_Part):
     intermediary_services: list[Text] = []
     faq: list[Question] = []
     policies: list[Policy] = []
+    form: ApplicationForm | None = None
 
     @property
     def online_depth(self) -> int:
@@ -162,6 +225,9 @@ LABELS = {
     "intermediary_services": "中介服务",
     "faq": "常见问题",
     "policies": "相关政策",
+    "form": "申请表",
+    "data_schema": "表单字段",
+    "ui": "表单提示",
     "name": "名称",
     "basis": "依据",
     "source": "来源",

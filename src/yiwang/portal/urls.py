@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.portal import account, views
+from yiwang.portal import account, cases, views
 
 app_name = "portal"
 
@@ -40,5 +40,21 @@ urlpatterns += [
         "my/delegations/<int:delegation_id>/revoke/",
         account.revoke_delegation,
         name="revoke_delegation",
+    ),
+]
+
+urlpatterns += [
+    path("my/cases/", cases.my_cases, name="my_cases"),
+    path("my/cases/apply/<str:code>/", cases.apply, name="apply"),
+    path("my/cases/<uuid:uid>/", cases.case_detail, name="case_detail"),
+    path("my/cases/<uuid:uid>/edit/", cases.case_edit, name="case_edit"),
+    path("my/cases/<uuid:uid>/upload/", cases.upload_material, name="case_upload"),
+    path("my/cases/<uuid:uid>/submit/", cases.submit, name="case_submit"),
+    path("my/cases/<uuid:uid>/resubmit/", cases.resubmit, name="case_resubmit"),
+    path("my/cases/<uuid:uid>/withdraw/", cases.withdraw, name="case_withdraw"),
+    path(
+        "my/cases/<uuid:uid>/materials/<int:material_id>/",
+        cases.case_material,
+        name="case_material",
     ),
 ]

@@ -64,3 +64,12 @@ def credit_listings(
         subject_key=key,
         listed_on__lte=on,
     )
+
+
+def person_by_index(index: str) -> PersonRecord | None:
+    """The record behind a blind index other contexts already hold (an account's)."""
+    return (
+        PersonRecord.objects.select_related("household_region")
+        .filter(id_number_index=index)
+        .first()
+    )

@@ -214,9 +214,7 @@ PAYMENT_CALLBACK_SECRET = config(
     "embedded-payment-secret",
     help="Shared secret the payment provider signs callbacks with (HMAC-SM3).",
 )
-COURIER = config(
-    "YIWANG_COURIER", "simulated-courier", help="Courier plugin for mailed results."
-)
+COURIER = config("YIWANG_COURIER", "simulated-courier", help="Courier plugin for mailed results.")
 OIDC_SIGNING_KEY_FILE = config(
     "YIWANG_OIDC_KEY_FILE",
     str(VAR_DIR / "oidc_signing_key.pem"),

@@ -7,6 +7,7 @@ from yiwang.cases.constants import CaseStatus
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.cases.tests.factories import PDF, open_task, submitted_case
 from yiwang.catalog.constants import RealNameLevel
+from yiwang.catalog.tests.factories import food_guide
 from yiwang.core.errors import DomainError
 from yiwang.core.events import Event
 
@@ -19,10 +20,12 @@ def test_a_draft_is_prefilled_from_the_account(applicant, food_item):
     assert case.form["applicant_name"] == "张丽华"
     assert case.form["applicant_id"] == applicant.account.id_number_masked
     assert case.process == "promised"
-    services.update_form(applicant.account, case, {"applicant_name": "改名", "shop": "湘江小馆"})
+    services.update_form(
+        applicant.account, case, {"applicant_name": "改名", "description": "开一家湘江小馆"}
+    )
     case.refresh_from_db()
     assert case.form["applicant_name"] == "张丽华"  # held data is not the applicant's to edit
-    assert case.form["shop"] == "湘江小馆"
+    assert case.form["description"] == "开一家湘江小馆"
 
 
 def test_submission_numbers_the_case_and_opens_acceptance(applicant, food_item, office):
@@ -108,3 +111,41 @@ def test_a_material_from_an_earlier_case_is_reused_not_uploaded(
             other_applicant.account, theirs, name="食品经营许可申请书", source_id=source.pk
         )
     assert not theirs.materials.exists()
+
+
+def test_an_items_own_form_is_prefilled_from_the_registries_and_validated(applicant, world):
+    guide = food_guide(
+        form={
+            "data_schema": {
+                "type": "object",
+                "required": ["operator", "premises", "staff"],
+                "properties": {
+                    "operator": {"title": "经营者姓名", "type": "string"},
+                    "household": {"title": "户籍地", "type": "string"},
+                    "premises": {"title": "经营场所", "type": "string", "minLength": 4},
+                    "staff": {"title": "从业人数", "type": "integer", "minimum": 1},
+                    "form": {"title": "组成形式", "enum": ["个人经营", "家庭经营"]},
+                },
+            },
+            "ui": {
+                "prefill": {"operator": "applicant.name", "household": "applicant.household_region"}
+            },
+        }
+    )
+    del guide["materials"][1]
+    item = world.implement(world.county_agency, guide).service_item
+    case = services.start_application(applicant.account, item.implementation_code)
+    assert case.form == {"operator": "张丽华", "household": "芙蓉区"}
+    with pytest.raises(DomainError) as bad:
+        services.update_form(
+            applicant.account, case, {"premises": "小", "staff": 0, "form": "合伙"}
+        )
+    assert {e.field for e in bad.value.errors} == {"form.premises", "form.staff", "form.form"}
+    assert "从业人数：数值过小" in bad.value.detail
+    services.add_material(
+        applicant.account, case, name="食品经营许可申请书", data=PDF, filename="a.pdf"
+    )
+    with pytest.raises(DomainError, match="经营场所：必须填写"):
+        services.submit(applicant.account, case)
+    services.update_form(applicant.account, case, {"premises": "五一大道 1 号", "staff": 2})
+    assert services.submit(applicant.account, case).status == CaseStatus.SUBMITTED

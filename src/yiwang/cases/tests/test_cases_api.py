@@ -36,7 +36,8 @@ def test_apply_submit_retry_and_follow_through_the_api(client, applicant, food_i
     mine = client.get("/api/cases").json()
     assert [case["number"] for case in mine] == [submitted.json()["number"]]
     timeline = client.get(f"/api/cases/{uid}/timeline").json()
-    assert timeline[-1]["action"] == "提交"
+    assert [step["action"] for step in timeline] == ["创建申请", "提交材料", "提交"]
+    assert {step["actor"] for step in timeline} == {"申请人"}
 
 
 def test_another_applicant_gets_404_for_the_case_and_its_materials(

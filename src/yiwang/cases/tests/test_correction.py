@@ -63,7 +63,7 @@ def test_the_one_time_rule_refuses_faults_in_unchanged_materials(applicant, food
     case = _correction(
         submitted_case(applicant, food_item), office, [{"material": "", "reason": "电话错误"}]
     )
-    services.update_form(applicant.account, case, {"phone": "13900000000"})
+    services.update_form(applicant.account, case, {"contact_address": "芙蓉区五一大道 1 号"})
     services.resubmit(applicant.account, case)
     with pytest.raises(DomainError, match="一次性告知"):
         _correction(case, office, [{"material": APPLICATION_FORM, "reason": "新发现的问题"}])

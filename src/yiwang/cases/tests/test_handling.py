@@ -131,7 +131,7 @@ def test_notices_are_issued_and_kept_as_given(applicant, food_item, office):
     services.request_correction(
         office.clerk, open_task(case, "accept"), [{"material": "", "reason": "联系电话有误"}]
     )
-    services.update_form(applicant.account, case, {"phone": "13900000000"})
+    services.update_form(applicant.account, case, {"contact_address": "芙蓉区五一大道 1 号"})
     services.resubmit(applicant.account, case)
     services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
     kinds = list(case.documents.values_list("kind", flat=True))

@@ -45,6 +45,7 @@ A sheet 填写说明 generated from this table explains every column to the pers
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -233,6 +234,29 @@ class LegalBasisLine(Codec):
         }
 
 
+class JsonObject(Codec):
+    """A structured part of the guide (the application form) kept as one JSON cell."""
+
+    hint = "JSON 对象"
+
+    def to_cell(self, value: Any) -> str:
+        return "" if value is None else json.dumps(value, ensure_ascii=False)
+
+    def from_cell(self, raw: Any) -> dict | None:
+        text = str(raw or "").strip()
+        if not text:
+            return None
+        try:
+            return self.from_json(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise Invalid(f"不是有效的 JSON（第{error.lineno}行第{error.colno}列）") from error
+
+    def from_json(self, raw: Any) -> dict | None:
+        if raw is not None and not isinstance(raw, dict):
+            raise Invalid("应为 JSON 对象")
+        return raw
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -314,6 +338,7 @@ SERVICE = Sheet(
             Column("consultation", "咨询方式", TEXT, width=24),
             Column("complaint", "投诉方式", TEXT, width=24),
             Column("intermediary_services", "中介服务", LINES, width=24),
+            Column("form", "申请表（JSON）", JsonObject(), width=40),
         ),
     ),
 )

@@ -7,6 +7,8 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from yiwang.cases import services as cases
+from yiwang.catalog.tests.factories import food_guide
 from yiwang.identity import services
 from yiwang.identity.models import Delegation, OrganizationMember, SessionRecord
 from yiwang.identity.testing import sign_in_as
@@ -17,6 +19,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def alices_things(client, alice, bob, world):
+    guide = food_guide()
+    del guide["materials"][1]
+    item = world.implement(world.county_agency, guide).service_item
+    case = cases.start_application(alice.account, item.implementation_code)
+    material = cases.add_material(
+        alice.account, case, name="食品经营许可申请书", data=b"%PDF-1.4 x", filename="a.pdf"
+    )
     actor = services.Actor(alice.account)
     organization = services.claim_organization(actor, alice.account, company(alice, 9))
     delegation = services.grant_delegation(
@@ -34,12 +43,22 @@ def alices_things(client, alice, bob, world):
         "delegation": delegation,
         "session": session,
         "member": member,
+        "case": case,
+        "material": material,
     }
 
 
 def _attempts(things) -> dict[str, tuple[str, list]]:
     uscc = things["organization"].uscc
+    uid = things["case"].uid
     return {
+        "portal:case_detail": ("get", [uid]),
+        "portal:case_edit": ("post", [uid]),
+        "portal:case_upload": ("post", [uid]),
+        "portal:case_submit": ("post", [uid]),
+        "portal:case_resubmit": ("post", [uid]),
+        "portal:case_withdraw": ("post", [uid]),
+        "portal:case_material": ("get", [uid, things["material"].pk]),
         "portal:organization": ("get", [uscc]),
         "portal:revoke_agent": ("post", [uscc, things["member"].pk]),
         "portal:revoke_delegation": ("post", [things["delegation"].pk]),
@@ -47,12 +66,17 @@ def _attempts(things) -> dict[str, tuple[str, list]]:
     }
 
 
+def _names_a_record(pattern) -> bool:
+    """Routes whose parameters name someone's record (an item code names public data)."""
+    return bool(set(pattern.pattern.converters) - {"code"})
+
+
 def test_every_account_page_with_an_identifier_is_covered(alices_things):
     portal = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", "") == "portal")
     with_identifiers = {
         f"portal:{pattern.name}"
         for pattern in portal.url_patterns
-        if str(pattern.pattern).startswith("my/") and pattern.pattern.converters
+        if str(pattern.pattern).startswith("my/") and _names_a_record(pattern)
     }
     assert with_identifiers == set(_attempts(alices_things))
 
@@ -63,6 +87,7 @@ def test_bob_cannot_reach_alices_records(client, bob, alices_things):
         response = getattr(client, method)(reverse(name, args=args))
         assert response.status_code == 404, name
     assert Delegation.objects.get().revoked_at is None
+    assert alices_things["case"].__class__.objects.get().status == "draft"
     assert SessionRecord.objects.get(pk=alices_things["session"].pk).ended_at is None
     assert OrganizationMember.objects.get().revoked_at is None
 

@@ -25,6 +25,7 @@ import dj_database_url
 import psycopg
 import pytest
 
+from yiwang.cases.tests.conftest import applicant, food_item, office, other_applicant  # noqa: F401
 from yiwang.portal.visitor import REGION_COOKIE
 
 FURONG = "430102000000"
