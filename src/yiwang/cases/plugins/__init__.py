@@ -60,4 +60,4 @@ class Courier(Plugin):
 payment_providers: Registry[PaymentProvider] = Registry("payment provider")
 couriers: Registry[Courier] = Registry("courier")
 
-from yiwang.cases.plugins import simulated  # noqa: E402,F401  (registers the embedded ones)
+from yiwang.cases.plugins import held, simulated  # noqa: E402,F401  (registers providers)

@@ -149,3 +149,23 @@ def test_an_items_own_form_is_prefilled_from_the_registries_and_validated(applic
         services.submit(applicant.account, case)
     services.update_form(applicant.account, case, {"premises": "五一大道 1 号", "staff": 2})
     assert services.submit(applicant.account, case).status == CaseStatus.SUBMITTED
+
+
+def test_the_verified_id_card_is_attached_not_asked_for(applicant, world):
+    guide = food_guide()
+    guide["materials"][1] = {
+        "name": "经营者居民身份证",
+        "basis": "《食品经营许可和备案管理办法》第十二条",
+        "source": "license",
+        "license_type": "居民身份证",
+        "medium": "electronic",
+    }
+    item = world.implement(world.county_agency, guide).service_item
+    case = services.start_application(applicant.account, item.implementation_code)
+    services.add_material(
+        applicant.account, case, name="食品经营许可申请书", data=PDF, filename="a.pdf"
+    )
+    case = services.submit(applicant.account, case)
+    held = case.materials.get(name="经营者居民身份证")
+    assert held.source == "held" and held.file is None
+    assert held.reference == applicant.account.id_number_masked
