@@ -52,6 +52,7 @@ class Case(models.Model):
         "状态", max_length=12, choices=CaseStatus.choices, default=CaseStatus.DRAFT
     )
     form = models.JSONField("申请表", default=dict)
+    form_updated_at = models.DateTimeField("申请表修改时间", null=True, blank=True)
     workflow_state = models.BinaryField("流程状态", null=True, blank=True)
     idempotency_key = models.CharField(max_length=64, blank=True)
     acceptance_mode = models.CharField(

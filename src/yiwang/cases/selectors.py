@@ -62,7 +62,7 @@ def _task_scope(account: Account) -> Q:
         lanes = [lane for lane, role in LANE_ROLES.items() if role == assignment.role]
         if not lanes:
             continue
-        where = Q(lane__in=lanes, case__region_code__startswith=assignment.region.code.rstrip("0"))
+        where = Q(lane__in=lanes, case__region_code__startswith=assignment.region.prefix)
         if assignment.agency_id:
             where &= Q(agency_id=assignment.agency_id)
         scope |= where

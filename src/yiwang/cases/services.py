@@ -263,8 +263,8 @@ def update_form(actor: Account, case: Case, form: dict) -> Case:
     # What the platform holds is not the applicant's to edit: prefilled fields come back.
     merged = {**entered, **_prefill(Applicant(case.applicant, case.organization), guide)}
     form_data.validate(form_data.form_of(guide), merged, complete=False)
-    case.form = merged
-    case.save(update_fields=["form"])
+    case.form, case.form_updated_at = merged, timezone.now()
+    case.save(update_fields=["form", "form_updated_at"])
     return case
 
 
@@ -705,7 +705,9 @@ def _refuse_repeated_faults(case: Case, faults: list[dict]) -> None:
     changed = set(
         case.materials.filter(added_at__gt=last.requested_at).values_list("name", flat=True)
     )
-    unchanged = sorted({f["material"] or "（非材料问题）" for f in faults} - changed)
+    if case.form_updated_at and case.form_updated_at > last.requested_at:
+        changed.add("")  # the form itself changed: faults in it may be raised again
+    unchanged = sorted(name or "（申请表）" for name in {f["material"] for f in faults} - changed)
     if unchanged:
         raise Conflict(
             "faults",
@@ -847,10 +849,21 @@ def withdraw(actor: Account, case: Case, reason: str = "") -> Case:
     return case
 
 
+def _require_case_staff(actor: Account, case: Case) -> None:
+    """Staff of the case: someone who worked on one of its tasks, or holds its approver role."""
+    worked = case.tasks.filter(completed_by=actor).exists()
+    approver = identity.has_role(
+        actor, Role.APPROVER, region_code=case.region_code, agency_id=case.agency_id
+    )
+    if not (worked or approver):
+        raise Forbidden("您不是该办件的经办人员")
+
+
 @transaction.atomic
-def complete(actor: Account | None, case: Case) -> Case:
+def complete(actor: Account, case: Case) -> Case:
     """办结 after the decision; emits case.completed, on which licenses issue the result."""
     case = _locked(case)
+    _require_case_staff(actor, case)
     unpaid = fees_unpaid(case)
     if unpaid:
         raise Conflict("fees", f"尚有 {unpaid / 100:.2f} 元费用未缴纳，不能办结")

@@ -47,7 +47,7 @@ def has_role(
 def covers(assignment: RoleAssignment, region_code: str = "", agency_id: int | None = None) -> bool:
     """A role scoped to a region reaches every region below it (codes share its prefix); one
     scoped to an agency reaches that agency's work only."""
-    scope = assignment.region.code.rstrip("0")
+    scope = assignment.region.prefix
     in_region = not region_code or region_code.startswith(scope)
     for_agency = agency_id is None or assignment.agency_id in (None, agency_id)
     return in_region and for_agency

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.workbench.views import audit, home, security, signin
+from yiwang.workbench.views import audit, cases, home, security, signin
 
 app_name = "workbench"
 
@@ -23,4 +23,36 @@ urlpatterns = [
     path("audit/", audit.search, name="audit"),
     path("audit/verify/", audit.verify_chain, name="audit_verify"),
     path("audit/export/", audit.export, name="audit_export"),
+    path("tasks/", cases.tasks, name="tasks"),
+    path("overdue/", cases.overdue, name="overdue"),
+    path("cases/<str:number>/", cases.case, name="case"),
+    path(
+        "cases/<str:number>/materials/<int:material_id>/",
+        cases.case_material,
+        name="case_material",
+    ),
+    path("cases/<str:number>/tasks/<int:task_id>/claim/", cases.claim, name="case_claim"),
+    path(
+        "cases/<str:number>/tasks/<int:task_id>/acceptance/",
+        cases.acceptance,
+        name="case_acceptance",
+    ),
+    path(
+        "cases/<str:number>/tasks/<int:task_id>/correction/",
+        cases.correction,
+        name="case_correction",
+    ),
+    path("cases/<str:number>/tasks/<int:task_id>/review/", cases.review, name="case_review"),
+    path("cases/<str:number>/tasks/<int:task_id>/decision/", cases.decision, name="case_decision"),
+    path(
+        "cases/<str:number>/special-procedure/start/",
+        cases.special_procedure_start,
+        name="case_special_start",
+    ),
+    path(
+        "cases/<str:number>/special-procedure/end/",
+        cases.special_procedure_end,
+        name="case_special_end",
+    ),
+    path("cases/<str:number>/complete/", cases.complete, name="case_complete"),
 ]

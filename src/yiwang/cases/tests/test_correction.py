@@ -82,3 +82,13 @@ def test_a_fault_in_a_changed_material_may_be_raised_again(applicant, food_item,
     services.resubmit(applicant.account, case)
     case = _correction(case, office, [{"material": APPLICATION_FORM, "reason": "更正后仍缺签字"}])
     assert case.corrections.count() == 2 and case.status == CaseStatus.CORRECTING
+
+
+def test_a_changed_form_may_be_faulted_again(applicant, food_item, office):
+    case = _correction(
+        submitted_case(applicant, food_item), office, [{"material": "", "reason": "联系地址不全"}]
+    )
+    services.update_form(applicant.account, case, {"contact_address": "芙蓉区五一大道 1 号"})
+    services.resubmit(applicant.account, case)
+    case = _correction(case, office, [{"material": "", "reason": "联系地址缺门牌号"}])
+    assert case.corrections.count() == 2

@@ -170,3 +170,15 @@ def test_tolerant_acceptance_holds_the_approval_until_the_material_follows(
     services.decide(office.approver, open_task(case, "decide"), "approve", basis="符合")
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
+
+
+def test_only_the_cases_staff_may_complete_it(applicant, food_item, office, world):
+    case = submitted_case(applicant, food_item)
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept", mode="pledge")
+    outsider = staff("tianyuan-approver", Role.APPROVER, world.other_county)
+    for actor in (outsider, applicant.account):
+        with pytest.raises(DomainError, match="经办人员"):
+            services.complete(actor, case)
+    services.complete(office.clerk, case)  # the clerk worked on it
+    case.refresh_from_db()
+    assert case.status == CaseStatus.COMPLETED

@@ -8,6 +8,8 @@ from yiwang.core.keys import Sealer
 from yiwang.identity import selectors, services
 from yiwang.identity.constants import TOTP_PURPOSE, Role
 from yiwang.identity.models import Account, SecondFactor
+from yiwang.regions.models import Region
+from yiwang.regions.services import DivisionRow, import_divisions
 
 pytestmark = pytest.mark.django_db
 SYSTEM = services.Actor(None, "127.0.0.1")
@@ -110,3 +112,19 @@ def test_an_agency_role_covers_that_agency_only(world, security_admin):
         services.assign_role(
             security_admin, staff, Role.REVIEWER, region=world.county, agency=world.city_agency
         )
+
+
+def test_a_city_role_does_not_reach_a_neighbour_whose_code_shares_digits(world, security_admin):
+    """郴州 4310 must not cover 永州 4311: a scope is its level's prefix, not its code's zeros."""
+    import_divisions(
+        [
+            DivisionRow("431000000000", "郴州市", 2, "430000000000"),
+            DivisionRow("431100000000", "永州市", 2, "430000000000"),
+        ],
+        dataset="test",
+    )
+    chenzhou = Region.objects.get(code="431000000000")
+    staff = _staff(security_admin, "chenzhou")
+    services.assign_role(security_admin, staff, Role.REVIEWER, region=chenzhou)
+    assert selectors.has_role(staff, Role.REVIEWER, region_code="431002000000")
+    assert not selectors.has_role(staff, Role.REVIEWER, region_code="431102000000")

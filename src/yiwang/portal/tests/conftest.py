@@ -26,6 +26,7 @@ import psycopg
 import pytest
 
 from yiwang.cases.tests.conftest import applicant, food_item, office, other_applicant  # noqa: F401
+from yiwang.identity.tests.conftest import alice, bob  # noqa: F401
 from yiwang.portal.visitor import REGION_COOKIE
 
 FURONG = "430102000000"

@@ -2,6 +2,9 @@
 
 import pytest
 
+# The case-handling fixtures (the county office's clerk, reviewer and approver; the food item;
+# two applicants) serve the case pages' tests as they serve the cases context's own.
+from yiwang.cases.tests.conftest import applicant, food_item, office, other_applicant  # noqa: F401
 from yiwang.identity.constants import Role
 from yiwang.workbench.tests.factories import staff
 

@@ -21,5 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "roles": roles,
             "is_security_admin": Role.SECURITY_ADMIN in held,
             "is_audit_admin": Role.AUDIT_ADMIN in held,
+            "works_on_cases": bool(held & {Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER}),
+            "oversees_deadlines": bool(held & {Role.SUPERVISOR, Role.APPROVER}),
         },
     )
