@@ -32,7 +32,7 @@ run: demo
 	@echo ""
 	@echo "  一网 Yiwang (embedded profile: SQLite in var/, in-process event worker)"
 	@echo "  门户 portal:       http://$(HOST):$(PORT)/"
-	@echo "  工作台 workbench:  http://$(HOST):$(PORT)/workbench/   (staff admin, security, auditor, changsha, furong-scj, window; password yiwang-demo-2026;"
+	@echo "  工作台 workbench:  http://$(HOST):$(PORT)/workbench/   (staff admin, security, auditor, window, changsha, approver, furong-mz, furong-scj, supervisor; password yiwang-demo-2026;"
 	@echo "                     动态口令 TOTP secret YIWANGDEMOTOTPKEYFORSTAFFONLY234, or the current code: .venv/bin/yiwang identity totp)"
 	@echo "  个人用户 citizens: http://$(HOST):$(PORT)/login/   (张丽华 / 李建国, ID numbers printed above, password yiwang-demo-2026)"
 	@echo "  后台 back office:  http://$(HOST):$(PORT)/admin/   (after the workbench login)"

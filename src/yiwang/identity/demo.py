@@ -20,7 +20,7 @@ from yiwang.core.keys import Sealer
 from yiwang.identity import services
 from yiwang.identity.constants import TOTP_PURPOSE, AccountKind, Role
 from yiwang.identity.models import Account, SecondFactor
-from yiwang.regions.models import Region
+from yiwang.regions.models import Organization, Region
 from yiwang.registries import selectors as registries
 from yiwang.registries import services as registry_services
 from yiwang.registries.constants import ID_NUMBER_PURPOSE, OrganizationKind
@@ -51,7 +51,7 @@ DEMO_PEOPLE = [
     ),
 ]
 DEMO_COMPANY_USCC = make_uscc(authority="9", kind="1", division6="430102", organization8="YWDEMA01")
-# username, name, role, region
+# username, name, role, region (, agency name when the role is one agency's)
 DEMO_ROLES = [
     ("admin", "省级系统管理员", Role.SYSTEM_ADMIN, PROVINCE),
     ("changsha", "长沙市审核员", Role.REVIEWER, "430100000000"),
@@ -59,6 +59,9 @@ DEMO_ROLES = [
     ("security", "省级安全管理员", Role.SECURITY_ADMIN, PROVINCE),
     ("auditor", "省级审计管理员", Role.AUDIT_ADMIN, PROVINCE),
     ("window", "芙蓉区综合窗口", Role.WINDOW_CLERK, FURONG),
+    ("approver", "芙蓉区审批人员", Role.APPROVER, FURONG),
+    ("furong-mz", "芙蓉区民政局审核员", Role.REVIEWER, FURONG, "芙蓉区民政局"),
+    ("supervisor", "长沙市效能监督员", Role.SUPERVISOR, "430100000000"),
 ]
 
 
@@ -110,9 +113,12 @@ def _staff(username: str, name: str) -> Account:
     return account
 
 
-def _role(account: Account, role: str, region_code: str) -> None:
-    if not account.roles.filter(role=role, revoked_at__isnull=True).exists():
-        services.assign_role(SYSTEM, account, role, region=Region.objects.get(code=region_code))
+def _role(account: Account, role: str, region_code: str, agency_name: str = "") -> None:
+    if account.roles.filter(role=role, revoked_at__isnull=True).exists():
+        return
+    region = Region.objects.get(code=region_code)
+    agency = Organization.objects.get(region=region, name=agency_name) if agency_name else None
+    services.assign_role(SYSTEM, account, role, region=region, agency=agency)
 
 
 @transaction.atomic
@@ -122,8 +128,8 @@ def load_identity_demo() -> int:
     for person in DEMO_PEOPLE:
         _person(person)
     _company(DEMO_PEOPLE[0])
-    for username, name, role, region_code in DEMO_ROLES:
-        _role(_staff(username, name), role, region_code)
+    for username, name, role, region_code, *agency in DEMO_ROLES:
+        _role(_staff(username, name), role, region_code, *agency)
     return Account.objects.count() - before
 
 
