@@ -36,14 +36,14 @@ DEFAULT_FORM = ApplicationForm(
 REASONS = {
     "required": "必须填写",
     "type": "格式不正确",
-    "maxLength": "内容过长",
-    "minLength": "内容过短",
+    "maxLength": "不能超过{limit}个字",
+    "minLength": "至少{limit}个字",
     "pattern": "格式不正确",
     "enum": "不在可选范围内",
-    "minimum": "数值过小",
-    "maximum": "数值过大",
-    "exclusiveMinimum": "数值过小",
-    "exclusiveMaximum": "数值过大",
+    "minimum": "不能小于{limit}",
+    "maximum": "不能大于{limit}",
+    "exclusiveMinimum": "须大于{limit}",
+    "exclusiveMaximum": "须小于{limit}",
     "format": "格式不正确",
 }
 
@@ -73,11 +73,14 @@ def validate(form: ApplicationForm, data: dict, *, complete: bool) -> None:
     """Refuse with every fault at once. A draft is checked for what it holds; a submission
     (complete=True) also for the required fields."""
     schema = form.data_schema if complete else {**form.data_schema, "required": []}
+    data = {
+        name: value for name, value in data.items() if value not in ("", None)
+    }  # blank = absent
     unknown = sorted(set(data) - set(form.data_schema["properties"]))
     errors = [FieldError(f"form.{name}", f"“{name}”不是本事项申请表的字段") for name in unknown]
     for error in Draft202012Validator(schema).iter_errors(data):
         field = _field_of(error)
-        reason = REASONS.get(error.validator, "格式不正确")
+        reason = REASONS.get(error.validator, "格式不正确").format(limit=error.validator_value)
         errors.append(FieldError(f"form.{field}", f"{_title(form, field)}：{reason}"))
     if errors:
         raise DomainError(errors)

@@ -216,7 +216,7 @@ def document_for_staff(account: Account, number: str, document_id: int) -> CaseD
 
 
 def _document(case: Case, document_id: int) -> CaseDocument:
-    document = case.documents.select_related("file").filter(pk=document_id).first()
+    document = case.documents.select_related("file", "case").filter(pk=document_id).first()
     if document is None:
         raise NotFound("文书")
     return document

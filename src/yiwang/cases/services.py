@@ -263,8 +263,9 @@ def update_form(actor: Account, case: Case, form: dict) -> Case:
     # What the platform holds is not the applicant's to edit: prefilled fields come back.
     merged = {**entered, **_prefill(Applicant(case.applicant, case.organization), guide)}
     form_data.validate(form_data.form_of(guide), merged, complete=False)
-    case.form, case.form_updated_at = merged, timezone.now()
-    case.save(update_fields=["form", "form_updated_at"])
+    if merged != case.form:  # only a real change counts for the one-time rule
+        case.form, case.form_updated_at = merged, timezone.now()
+        case.save(update_fields=["form", "form_updated_at"])
     return case
 
 
@@ -931,12 +932,19 @@ def payment_callback(provider_id: str, payload: dict, signature: str) -> FeeOrde
     return _record_payment(provider_id, payload)
 
 
+def _amount(payload: dict) -> int | None:
+    try:
+        return int(payload.get("amount_fen"))
+    except (TypeError, ValueError):
+        return None
+
+
 @transaction.atomic
 def _record_payment(provider_id: str, payload: dict) -> FeeOrder:
     order = FeeOrder.objects.select_for_update().filter(order_no=payload.get("order_no")).first()
     if order is None or order.provider != provider_id:
         raise NotFound("缴费订单")
-    if int(payload.get("amount_fen", -1)) != order.amount_fen:
+    if _amount(payload) != order.amount_fen:
         raise Conflict("amount_fen", "支付金额与订单金额不符")
     if order.status == FeeStatus.PENDING:
         order.status, order.paid_at = FeeStatus.PAID, timezone.now()
@@ -996,8 +1004,11 @@ def arrange_delivery(actor: Account, case: Case, method: str, *, address: str = 
     _require_applicant_side(actor, case)
     if case.status not in (CaseStatus.APPROVED, CaseStatus.COMPLETED):
         raise Conflict("status", "办件尚未作出准予决定，无需出件")
-    if case.delivered_at:
-        raise Conflict("delivery_method", "结果已送达")
+    if case.delivery_method:
+        raise Conflict("delivery_method", "已选择送达方式，如需更改请联系办理窗口")
+    unpaid = fees_unpaid(case)
+    if unpaid:
+        raise Conflict("fees", f"请先缴纳 {unpaid / 100:.2f} 元费用")
     if method not in DeliveryMethod.values:
         raise DomainError.of("delivery_method", "送达方式应为窗口领取、邮寄送达或电子送达")
     case.delivery_method = method
@@ -1005,7 +1016,9 @@ def arrange_delivery(actor: Account, case: Case, method: str, *, address: str = 
         if len(address.strip()) < 6:
             raise DomainError.of("address", "请填写完整的邮寄地址")
         case.delivery_address = address.strip()[:300]
-        case.tracking_number = couriers.configured(settings.COURIER).ship(case, address)
+        case.tracking_number = couriers.configured(settings.COURIER).ship(
+            case, case.delivery_address
+        )
     elif method == DeliveryMethod.WINDOW:
         code = f"{secrets.randbelow(10**6):06d}"
         case.pickup_code_mac = _pickup_mac(case, code)

@@ -122,5 +122,6 @@ def attachment_response(stored: StoredFile, filename: str) -> FileResponse:
     response = FileResponse(open_stream(stored), content_type=stored.content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"  # personal documents stay out of caches
     response["Content-Length"] = str(stored.size)
     return response

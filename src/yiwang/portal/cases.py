@@ -1,7 +1,8 @@
 """The applicant's case pages (网上申请 and 我的办件): start an application from a guide, fill
-the free fields and upload each material, submit (a retry of the same submission returns the
-same case), answer a correction, follow a case — status, time limit, process diagram and
-trail — withdraw it, and download one's own materials.
+in the item's application form and upload each material, submit (a retry of the same
+submission returns the same case), answer a correction, follow a case — status, time limit,
+process diagram and trail — withdraw it, download one's own materials and the notices issued,
+pay the fees and choose how the result is delivered.
 
 Every rule lives in cases.services; a page gathers the fields, calls one service and on a
 refusal shows the page again with the Chinese reason beside the field (or the material) it
@@ -13,46 +14,52 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from yiwang.cases import diagram, selectors, services, workflow
-from yiwang.cases.constants import TRANSITIONS, CaseStatus, PauseKind
-from yiwang.cases.models import Case, CaseEvent
+from yiwang.cases import diagram, form_data, selectors, services, workflow
+from yiwang.cases.constants import TRANSITIONS, CaseStatus, DeliveryMethod, FeeStatus, PauseKind
+from yiwang.cases.models import Case, CaseEvent, FeeOrder
+from yiwang.cases.plugins import payment_providers
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.constants import Audience, MaterialSource, OnlineDepth
-from yiwang.catalog.guide import Guide
+from yiwang.catalog.guide import ApplicationForm, Guide
 from yiwang.core import files
-from yiwang.core.errors import Conflict, DomainError
+from yiwang.core.errors import Conflict, DomainError, NotFound
 from yiwang.identity import selectors as identity
 from yiwang.portal import params
 from yiwang.portal.account import person_required
-from yiwang.portal.views import attachment, shows_refusals
+from yiwang.portal.views import shows_refusals
 
 CASES_PER_PAGE = 20
 EDITABLE = (CaseStatus.DRAFT, CaseStatus.CORRECTING)
 
-# The free part of the application form (the item-specific schema comes later): key → label,
-# longest accepted length.
-FREE_FIELDS = {"description": ("申请说明", 2000), "contact_address": ("联系地址", 200)}
-
-# What the platform filled in from the account and the registries, in the order shown.
-PREFILLED = [
-    ("organization_name", "单位名称"),
-    ("organization_uscc", "统一社会信用代码"),
-    ("applicant_name", "申请人姓名"),
-    ("applicant_id", "公民身份号码"),
-    ("contact_phone", "联系电话"),
-]
+# The default form (items without their own) names its fields the way this page always has;
+# an item's own form is shown with its own titles.
+DEFAULT_FORM_LABELS = {
+    "applicant_name": "申请人姓名",
+    "applicant_id": "公民身份号码",
+    "contact_phone": "联系电话",
+    "description": "申请说明",
+    "contact_address": "联系地址（用于邮寄结果）",
+}
+AGENT_LABELS = {"applicant_name": "经办人姓名", "applicant_id": "经办人公民身份号码"}
+# Large enough for any amount or count a form asks for; longer digit strings stay text and are
+# refused as 格式不正确 (and never become a huge integer).
+MAX_NUMBER_DIGITS = 15
 
 # Lanes of the process templates as the applicant reads them (staff names are never shown).
 LANE_LABELS = {
@@ -201,11 +208,104 @@ def _material_rows(case: Case, correction, refused: tuple[str, DomainError] | No
     return rows
 
 
-def _prefilled(case: Case) -> list[tuple[str, str]]:
-    labels = dict(PREFILLED)
-    if case.organization_id:
-        labels.update(applicant_name="经办人姓名", applicant_id="经办人公民身份号码")
-    return [(labels[key], case.form[key]) for key, _ in PREFILLED if case.form.get(key)]
+@dataclass
+class FormField:
+    """One field of the case's application form as the edit page shows it."""
+
+    name: str
+    label: str
+    widget: str  # prefilled (read-only), text, textarea, select, number, date
+    value: str
+    required: bool = False
+    hint: str = ""
+    options: list[str] = field(default_factory=list)
+    minimum: object = None
+    maximum: object = None
+    step: str = ""
+    max_length: int | None = None
+    error: str = ""
+
+    @property
+    def html_id(self) -> str:
+        return f"case-{self.name}"
+
+    @property
+    def keeps_typed_text(self) -> bool:
+        """A number field holding refused text is shown as text, so the applicant sees what
+        the reason beside it is about (a browser blanks a number input's non-number value)."""
+        return self.widget == "number" and bool(self.value) and _number(self.value) is None
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _widget(application_form: ApplicationForm, name: str, spec: dict) -> str:
+    if name in application_form.ui.prefill:
+        return "prefilled"
+    hinted = application_form.ui.widgets.get(name, "")
+    if hinted and (hinted != "select" or spec.get("enum")):
+        return hinted
+    if spec.get("enum"):
+        return "select"
+    if spec.get("type") in ("integer", "number"):
+        return "number"
+    return "date" if spec.get("format") == "date" else "text"
+
+
+def _labels(case: Case) -> dict[str, str]:
+    if case.version.parsed.form is not None:
+        return {}
+    return {**DEFAULT_FORM_LABELS, **(AGENT_LABELS if case.organization_id else {})}
+
+
+def _form_fields(case: Case, entered, errors: dict[str, str]) -> list[FormField]:
+    """Every field of the case's form in display order: what the platform filled in, read-only
+    (organization fields only for an organization's case), the rest as inputs with the values
+    `entered` (the case's form, or what was just posted) and the service's reasons."""
+    application_form = form_data.form_of(case.version.parsed)
+    schema = application_form.data_schema
+    labels = _labels(case)
+    fields = []
+    for name in application_form.fields:
+        spec = schema["properties"][name]
+        widget = _widget(application_form, name, spec)
+        source = application_form.ui.prefill.get(name, "")
+        if source.startswith("organization.") and not case.organization_id:
+            continue
+        kind = spec.get("type")
+        fields.append(
+            FormField(
+                name=name,
+                label=labels.get(name) or spec["title"],
+                widget=widget,
+                value=_shown((case.form if widget == "prefilled" else entered).get(name)),
+                required=name in schema.get("required", []),
+                hint=spec.get("description", ""),
+                options=[_shown(option) for option in spec.get("enum", [])],
+                minimum=spec.get("minimum"),
+                maximum=spec.get("maximum"),
+                step="1" if kind == "integer" else "any",
+                max_length=spec.get("maxLength"),
+                error=errors.get(name, ""),
+            )
+        )
+    return fields
+
+
+def _form_errors(error: DomainError | None) -> dict[str, str]:
+    """The service's refusals of form fields ("form.<name>"), by field name."""
+    if error is None:
+        return {}
+    return {
+        e.field.removeprefix("form."): e.message
+        for e in error.errors
+        if e.field.startswith("form.")
+    }
 
 
 def _edit_page(
@@ -218,12 +318,13 @@ def _edit_page(
     correction = selectors.open_correction(case)
     refused = (refused_upload, error) if refused_upload and error else None
     rows = _material_rows(case, correction, refused)
-    values = request.POST if error and not refused_upload else case.form
+    entered = request.POST if error and not refused_upload else case.form
+    form_errors = {} if refused_upload else _form_errors(error)
     context = {
         "case": case,
         "item_name": _item_name(case),
-        "prefilled": _prefilled(case),
-        "values": {key: values.get(key, "") for key in FREE_FIELDS},
+        "own_form": case.version.parsed.form is not None,
+        "fields": _form_fields(case, entered, form_errors),
         "materials": rows,
         "missing": [row for row in rows if row.missing],
         "correction": correction,
@@ -247,11 +348,39 @@ def _refused(request: HttpRequest, case: Case, error: DomainError, **kwargs) -> 
     return _detail_page(request, case, error=error, **kwargs)
 
 
-def _free_fields(request: HttpRequest) -> dict[str, str]:
-    return {
-        key: params.text(request.POST.get(key, ""), key, label, max_length=length)
-        for key, (label, length) in FREE_FIELDS.items()
-    }
+def _number(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number.adjusted() < MAX_NUMBER_DIGITS else None
+
+
+def _typed(spec: dict, text: str):
+    """A posted value as the schema types it: an enum option as itself, a whole number for an
+    integer field, a float for a number field. Text that is none of these is passed on as
+    typed, so the service refuses it with the field's title (格式不正确)."""
+    if spec.get("enum"):
+        return next((option for option in spec["enum"] if _shown(option) == text), text)
+    number = _number(text) if spec.get("type") in ("integer", "number") else None
+    if number is None:
+        return text
+    if spec["type"] == "number":
+        return float(number)
+    return int(number) if number == number.to_integral_value() else text
+
+
+def _entered_form(request: HttpRequest, case: Case) -> dict:
+    """The fields the applicant fills, from the POST. Prefilled fields are the platform's and
+    are not read; an empty field is left out (a required one is asked for at submission)."""
+    application_form = form_data.form_of(case.version.parsed)
+    properties = application_form.data_schema["properties"]
+    entered = {}
+    for name in application_form.fields:
+        text = request.POST.get(name, "").strip()
+        if text and name not in application_form.ui.prefill:
+            entered[name] = _typed(properties[name], text)
+    return entered
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -265,7 +394,7 @@ def case_edit(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     if request.method != "POST":
         return _edit_page(request, case)
     try:
-        services.update_form(request.user, case, _free_fields(request))
+        services.update_form(request.user, case, _entered_form(request, case))
     except DomainError as error:
         return _refused(request, case, error)
     messages.success(request, "申请表已保存。")
@@ -305,7 +434,7 @@ def _save_form(request: HttpRequest, case: Case) -> None:
     """Keep what was typed with the submission. A case no longer open for changes (the retry
     of a submission that went through) is left alone: the submission answers for it."""
     with contextlib.suppress(Conflict):
-        services.update_form(request.user, case, _free_fields(request))
+        services.update_form(request.user, case, _entered_form(request, case))
 
 
 @require_POST
@@ -452,6 +581,30 @@ def _deferred(case: Case, refused_upload: str, error: DomainError | None) -> lis
     ]
 
 
+@dataclass(frozen=True)
+class FeeRow:
+    order: FeeOrder
+    pay_url: str  # the payment provider's page, for an order still to pay
+
+
+def _fees(case: Case) -> list[FeeRow]:
+    return [
+        FeeRow(
+            order=order,
+            pay_url=payment_providers[order.provider].pay_url(order)
+            if order.status == FeeStatus.PENDING and order.provider in payment_providers
+            else "",
+        )
+        for order in case.fee_orders.order_by("created_at", "id")
+    ]
+
+
+def _delivery_open(case: Case) -> bool:
+    """The result can be delivered (a decision to approve) and no way was chosen yet."""
+    decided = case.status in (CaseStatus.APPROVED, CaseStatus.COMPLETED)
+    return decided and not case.delivery_method
+
+
 def _detail_page(
     request: HttpRequest,
     case: Case,
@@ -462,6 +615,12 @@ def _detail_page(
     correction = selectors.open_correction(case)
     context = {
         "case": case,
+        "documents": case.documents.all(),
+        "fees": _fees(case),
+        "guide_fees": case.version.parsed.fees,
+        "delivery_open": _delivery_open(case),
+        "delivery_methods": DeliveryMethod.choices,
+        "delivery_address": case.form.get("contact_address", ""),
         "item_name": _item_name(case),
         "editable": case.status in EDITABLE,
         "may_withdraw": CaseStatus.WITHDRAWN in TRANSITIONS[case.status],
@@ -515,11 +674,95 @@ def _download_name(material) -> str:
 @shows_refusals
 def case_material(request: HttpRequest, uid: uuid.UUID, material_id: int) -> HttpResponse:
     material = selectors.material_for_applicant(request.user, str(uid), material_id)
-    stored = material.file
-    response = FileResponse(files.open_stream(stored), content_type=stored.content_type)
-    response["Content-Disposition"] = attachment(
-        _download_name(material), f"material-{material.pk}.{stored.extension}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
+    response = files.attachment_response(material.file, _download_name(material))
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- results: notices, delivery, fees ------------------------------------------------------
+
+
+@require_safe
+@person_required
+@shows_refusals
+def case_document(request: HttpRequest, uid: uuid.UUID, document_id: int) -> HttpResponse:
+    """A notice or decision as it was issued (受理通知书, 准予行政许可决定书 …)."""
+    document = selectors.document_for_applicant(request.user, str(uid), document_id)
+    name = f"{document.kind}-{document.case.number}.pdf"
+    response = files.attachment_response(document.file, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+DELIVERY_ARRANGED = {
+    DeliveryMethod.WINDOW: "取件码已通过短信发送到您的手机，请凭取件码到窗口领取。",
+    DeliveryMethod.EXPRESS: "已安排邮寄，快递单号 {tracking}。",
+    DeliveryMethod.ELECTRONIC: "结果已电子送达，可在本页“办件文书”中下载。",
+}
+
+
+@require_POST
+@person_required
+@shows_refusals
+def arrange_delivery(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
+    case = _own_case(request, uid)
+    try:
+        case = services.arrange_delivery(
+            request.user,
+            case,
+            request.POST.get("delivery_method", ""),
+            address=request.POST.get("address", ""),
+        )
+    except DomainError as error:
+        case.refresh_from_db()
+        return _detail_page(request, case, error=error)
+    messages.success(
+        request, DELIVERY_ARRANGED[case.delivery_method].format(tracking=case.tracking_number)
+    )
+    return redirect(reverse("portal:case_detail", args=[case.uid]) + "#delivery")
+
+
+def _debug_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Developer pages: not found at all unless settings.DEBUG (checked on every request, so
+    no configuration mistake in the URLconf can expose them)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.DEBUG:
+            raise Http404("仅在开发环境中可用")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_order(request: HttpRequest, order_no: str) -> FeeOrder:
+    """A fee order of one of the signed-in person's cases; anyone else's is not found."""
+    order = FeeOrder.objects.select_related("case").filter(order_no=order_no).first()
+    if order is None:
+        raise NotFound("缴费订单")
+    selectors.case_for_applicant(request.user, str(order.case.uid))
+    return order
+
+
+@_debug_only
+@require_http_methods(["GET", "HEAD", "POST"])
+@person_required
+@shows_refusals
+def dev_pay(request: HttpRequest, order_no: str) -> HttpResponse:
+    """The simulated payment provider's page (embedded profile): 模拟支付成功 settles the order
+    on the provider's side and sends its signed callback through the real callback path."""
+    order = _own_order(request, order_no)
+    provider = payment_providers[order.provider]
+    if not provider.is_demo or not hasattr(provider, "settle"):
+        raise Http404("该支付渠道不能模拟支付")
+    case_page = reverse("portal:case_detail", args=[order.case.uid]) + "#fees"
+    if request.method != "POST":
+        context = {"order": order, "case": order.case, "item_name": _item_name(order.case)}
+        return render(request, "portal/cases/dev_pay.html", context)
+    if order.status != FeeStatus.PENDING:
+        messages.info(request, f"订单 {order.order_no} 已缴费，无需重复支付。")
+        return redirect(case_page)
+    payload = provider.settle(order, timezone.localdate())
+    services.payment_callback(settings.PAYMENT_PROVIDER, payload, provider.sign(payload))
+    messages.success(request, f"缴费成功：订单 {order.order_no}。")
+    return redirect(case_page)

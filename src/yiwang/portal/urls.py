@@ -57,4 +57,12 @@ urlpatterns += [
         cases.case_material,
         name="case_material",
     ),
+    path(
+        "my/cases/<uuid:uid>/documents/<int:document_id>/",
+        cases.case_document,
+        name="case_document",
+    ),
+    path("my/cases/<uuid:uid>/delivery/", cases.arrange_delivery, name="case_delivery"),
+    # The simulated payment provider's page; the view answers 404 unless settings.DEBUG.
+    path("dev/pay/<str:order_no>/", cases.dev_pay, name="dev_pay"),
 ]

@@ -43,3 +43,11 @@ def applicant(world):
 @pytest.fixture
 def other_applicant(world):
     return registered(in_registry("李建国", 62))
+
+
+@pytest.fixture
+def paid_item(world):
+    """食品经营许可 with a 工本费 of 10 元."""
+    guide = food_guide(fees=[{"name": "工本费", "amount_fen": 1000}])
+    del guide["materials"][1]
+    return world.implement(world.county_agency, guide).service_item

@@ -27,3 +27,13 @@ def submitted_case(person, item, *, key: str = ""):
 
 def open_task(case, spec: str):
     return case.tasks.get(spec=spec, status__in=OPEN_TASK_STATUSES)
+
+
+def approved_case(person, item, office):
+    """A 承诺件 taken through acceptance, review and an approving decision by `office`."""
+    case = submitted_case(person, item)
+    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
+    services.review(office.reviewer, open_task(case, "review"), "pass")
+    services.decide(office.approver, open_task(case, "decide"), "approve", basis="符合条件")
+    case.refresh_from_db()
+    return case

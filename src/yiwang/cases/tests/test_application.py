@@ -141,11 +141,14 @@ def test_an_items_own_form_is_prefilled_from_the_registries_and_validated(applic
             applicant.account, case, {"premises": "小", "staff": 0, "form": "合伙"}
         )
     assert {e.field for e in bad.value.errors} == {"form.premises", "form.staff", "form.form"}
-    assert "从业人数：数值过小" in bad.value.detail
+    assert "从业人数：不能小于1" in bad.value.detail
     services.add_material(
         applicant.account, case, name="食品经营许可申请书", data=PDF, filename="a.pdf"
     )
     with pytest.raises(DomainError, match="经营场所：必须填写"):
+        services.submit(applicant.account, case)
+    services.update_form(applicant.account, case, {"premises": "", "staff": 2})
+    with pytest.raises(DomainError, match="经营场所：必须填写"):  # blank is not an answer
         services.submit(applicant.account, case)
     services.update_form(applicant.account, case, {"premises": "五一大道 1 号", "staff": 2})
     assert services.submit(applicant.account, case).status == CaseStatus.SUBMITTED

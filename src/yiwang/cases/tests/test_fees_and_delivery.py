@@ -6,8 +6,7 @@ from django.utils import timezone
 from yiwang.cases import services
 from yiwang.cases.constants import CaseStatus, FeeStatus
 from yiwang.cases.plugins import payment_providers
-from yiwang.cases.tests.factories import open_task, submitted_case
-from yiwang.catalog.tests.factories import food_guide
+from yiwang.cases.tests.factories import approved_case
 from yiwang.core import sms
 from yiwang.core.audit import AuditRecord
 from yiwang.core.errors import DomainError
@@ -17,28 +16,12 @@ pytestmark = pytest.mark.django_db
 PAY = payment_providers["simulated-pay"]
 
 
-@pytest.fixture
-def paid_item(world):
-    guide = food_guide(fees=[{"name": "工本费", "amount_fen": 1000}])
-    del guide["materials"][1]
-    return world.implement(world.county_agency, guide).service_item
-
-
 def _latest_text(phone: str) -> str:
     return SmsMessage.objects.filter(phone_index=sms.phone_index(phone)).first().text
 
 
-def _approved(applicant, item, office):
-    case = submitted_case(applicant, item)
-    services.decide_acceptance(office.clerk, open_task(case, "accept"), "accept")
-    services.review(office.reviewer, open_task(case, "review"), "pass")
-    services.decide(office.approver, open_task(case, "decide"), "approve", basis="符合条件")
-    case.refresh_from_db()
-    return case
-
-
 def test_a_case_with_unpaid_fees_cannot_complete(applicant, paid_item, office):
-    case = _approved(applicant, paid_item, office)
+    case = approved_case(applicant, paid_item, office)
     order = case.fee_orders.get()
     assert order.amount_fen == 1000 and order.status == FeeStatus.PENDING
     with pytest.raises(DomainError, match=r"10\.00 元"):
@@ -54,7 +37,7 @@ def test_a_case_with_unpaid_fees_cannot_complete(applicant, paid_item, office):
 
 
 def test_forged_or_altered_callbacks_are_refused_and_audited(applicant, paid_item, office):
-    order = _approved(applicant, paid_item, office).fee_orders.get()
+    order = approved_case(applicant, paid_item, office).fee_orders.get()
     payload = {"order_no": order.order_no, "amount_fen": 1000, "txn": "T1"}
     with pytest.raises(DomainError, match="签名无效"):
         services.payment_callback("simulated-pay", payload, "00" * 32)
@@ -69,7 +52,7 @@ def test_forged_or_altered_callbacks_are_refused_and_audited(applicant, paid_ite
 
 
 def test_the_daily_reconciliation_names_every_difference(applicant, paid_item, office):
-    order = _approved(applicant, paid_item, office).fee_orders.get()
+    order = approved_case(applicant, paid_item, office).fee_orders.get()
     today = timezone.localdate()
     payload = PAY.settle(order, today)
     assert services.reconcile(today).missing_here == [order.order_no]  # paid there, not here
@@ -79,7 +62,7 @@ def test_the_daily_reconciliation_names_every_difference(applicant, paid_item, o
 
 
 def test_window_pickup_against_the_code_sent_by_sms(applicant, food_item, office):
-    case = _approved(applicant, food_item, office)
+    case = approved_case(applicant, food_item, office)
     services.complete(office.approver, case)
     services.arrange_delivery(applicant.account, case, "window")
     code = re.search(r"取件码(\d{6})", _latest_text(applicant.phone)).group(1)
@@ -93,7 +76,7 @@ def test_window_pickup_against_the_code_sent_by_sms(applicant, food_item, office
 
 
 def test_express_delivery_gets_a_tracking_number(applicant, food_item, office):
-    case = _approved(applicant, food_item, office)
+    case = approved_case(applicant, food_item, office)
     with pytest.raises(DomainError, match="邮寄地址"):
         services.arrange_delivery(applicant.account, case, "express", address="长沙")
     case = services.arrange_delivery(
@@ -103,7 +86,7 @@ def test_express_delivery_gets_a_tracking_number(applicant, food_item, office):
 
 
 def test_the_callback_endpoint_checks_the_signature(client, applicant, paid_item, office):
-    order = _approved(applicant, paid_item, office).fee_orders.get()
+    order = approved_case(applicant, paid_item, office).fee_orders.get()
     payload = {"order_no": order.order_no, "amount_fen": 1000, "txn": "T9"}
     url = "/api/payments/simulated-pay/callback"
     forged = client.post(url, payload, content_type="application/json", HTTP_X_SIGNATURE="ab")
@@ -114,3 +97,22 @@ def test_the_callback_endpoint_checks_the_signature(client, applicant, paid_item
     assert signed.status_code == 200 and signed.json()["status"] == "paid"
     unknown = client.post("/api/payments/nobody/callback", payload, content_type="application/json")
     assert unknown.status_code == 404
+
+
+def test_delivery_waits_for_the_fees_and_is_chosen_once(applicant, paid_item, office):
+    case = approved_case(applicant, paid_item, office)
+    with pytest.raises(DomainError, match=r"10\.00 元"):
+        services.arrange_delivery(applicant.account, case, "electronic")
+    order = case.fee_orders.get()
+    payload = PAY.settle(order, timezone.localdate())
+    services.payment_callback("simulated-pay", payload, PAY.sign(payload))
+    services.arrange_delivery(applicant.account, case, "window")
+    with pytest.raises(DomainError, match="已选择送达方式"):
+        services.arrange_delivery(applicant.account, case, "electronic")
+
+
+def test_a_callback_with_a_malformed_amount_is_refused_not_crashed(applicant, paid_item, office):
+    order = approved_case(applicant, paid_item, office).fee_orders.get()
+    payload = {"order_no": order.order_no, "amount_fen": "ten", "txn": "T"}
+    with pytest.raises(DomainError, match="金额"):
+        services.payment_callback("simulated-pay", payload, PAY.sign(payload))

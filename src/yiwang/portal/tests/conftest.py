@@ -25,7 +25,13 @@ import dj_database_url
 import psycopg
 import pytest
 
-from yiwang.cases.tests.conftest import applicant, food_item, office, other_applicant  # noqa: F401
+from yiwang.cases.tests.conftest import (  # noqa: F401
+    applicant,
+    food_item,
+    office,
+    other_applicant,
+    paid_item,
+)
 from yiwang.identity.tests.conftest import alice, bob  # noqa: F401
 from yiwang.portal.visitor import REGION_COOKIE
 

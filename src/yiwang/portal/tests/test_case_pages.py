@@ -16,6 +16,7 @@ from yiwang.cases import services
 from yiwang.cases.constants import AcceptanceMode, CaseStatus
 from yiwang.cases.models import Case
 from yiwang.cases.tests.factories import PDF, open_task, submitted_case
+from yiwang.catalog.tests.factories import food_guide
 from yiwang.identity import services as identity
 from yiwang.identity.testing import sign_in_as
 from yiwang.identity.tests.factories import company, in_registry, registered
@@ -177,7 +178,8 @@ def test_ones_own_material_downloads_as_an_attachment(client, applicant, food_it
     assert response["X-Content-Type-Options"] == "nosniff"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "filename*=UTF-8''%E7%94%B3%E8%AF%B7%E4%B9%A6.pdf" in disposition  # 申请书.pdf
+    assert "filename*=utf-8''%E7%94%B3%E8%AF%B7%E4%B9%A6.pdf" in disposition  # 申请书.pdf
+    assert response["Cache-Control"] == "private, no-store"
     missing = reverse("portal:case_material", args=[case.uid, material.pk + 1000])
     assert client.get(missing).status_code == 404
 
@@ -261,7 +263,7 @@ def test_too_long_a_description_is_refused_beside_the_field(client, applicant, f
         reverse("portal:case_edit", args=[case.uid]), {"description": "长" * 2001}
     )
     assert response.status_code == 400
-    assert "申请说明过长，最多2000个字符" in _page(response)
+    assert "申请说明：不能超过2000个字" in _page(response)  # the form's own rule, from the service
     assert 'id="case-description-error"' in _page(response)
 
 
@@ -332,3 +334,138 @@ def test_a_material_owed_under_tolerant_acceptance_follows_on_the_case_page(
     assert response.status_code == 302 and response["Location"] == f"{detail}#deferred"
     assert not services.outstanding_deferred(case)
     assert "容缺后补材料" not in _page(client.get(detail))
+
+
+# --- an item with its own application form -------------------------------------------------
+
+SHOP_FORM = {
+    "data_schema": {
+        "type": "object",
+        "required": ["premises", "staff_count", "composition"],
+        "properties": {
+            "operator_name": {"title": "经营者姓名", "type": "string"},
+            "premises": {"title": "经营场所", "type": "string", "minLength": 6, "maxLength": 200},
+            "staff_count": {"title": "从业人数", "type": "integer", "minimum": 1, "maximum": 999},
+            "composition": {"title": "组成形式", "enum": ["个人经营", "家庭经营"]},
+            "capital": {"title": "资金数额（万元）", "type": "number", "minimum": 0},
+            "opening_on": {"title": "开业日期", "type": "string", "format": "date"},
+            "notes": {"title": "备注", "type": "string", "maxLength": 500},
+        },
+    },
+    "ui": {
+        "order": ["operator_name", "premises", "composition", "staff_count"],
+        "widgets": {"notes": "textarea"},
+        "prefill": {"operator_name": "applicant.name"},
+    },
+}
+GOOD_ANSWERS = {
+    "premises": "长沙市芙蓉区五一大道1号",
+    "composition": "家庭经营",
+    "staff_count": "12",
+}
+
+
+@pytest.fixture
+def shop_item(world):
+    guide = food_guide(form=SHOP_FORM)
+    del guide["materials"][1]  # 营业执照 comes from e-licenses, not an upload
+    return world.implement(world.county_agency, guide).service_item
+
+
+def _field(page: str, name: str) -> str:
+    """The form-field <div> of one field of the application form."""
+    match = re.search(
+        rf'<div class="form-field[^"]*">\s*<label for="case-{name}">.*?</div>', page, re.S
+    )
+    assert match, f"field {name} not on the page"
+    return match.group(0)
+
+
+def test_the_items_own_form_is_shown_field_by_field(client, applicant, shop_item):
+    case = _draft(_signed_in(client, applicant), shop_item)
+
+    page = _page(client.get(reverse("portal:case_edit", args=[case.uid])))
+
+    order = [page.index(f'id="case-{name}"') for name in SHOP_FORM["ui"]["order"]]
+    assert order == sorted(order)  # the hinted order first, then the rest
+    prefilled = re.search(r'<div class="form-field form-field-prefilled".*?</div>', page, re.S)
+    assert "经营者姓名" in prefilled.group(0) and "张丽华" in prefilled.group(0)
+    assert 'name="operator_name"' not in page  # the platform's, not the applicant's to edit
+    assert "必填" in _field(page, "premises") and "选填" in _field(page, "capital")
+    assert 'maxlength="200"' in _field(page, "premises")
+    staff_count = _field(page, "staff_count")
+    assert 'type="number"' in staff_count and 'min="1"' in staff_count
+    assert 'max="999"' in staff_count and 'step="1"' in staff_count
+    composition = _field(page, "composition")
+    assert "<select" in composition and '<option value="家庭经营">家庭经营</option>' in composition
+    assert 'type="date"' in _field(page, "opening_on")
+    assert "<textarea" in _field(page, "notes")
+    assert 'name="description"' not in page  # the default form is not added on top
+
+
+def test_bad_answers_are_refused_beside_their_fields(client, applicant, shop_item):
+    case = _draft(_signed_in(client, applicant), shop_item)
+    answers = {**GOOD_ANSWERS, "staff_count": "十二", "composition": "合伙经营", "capital": "0"}
+
+    response = client.post(reverse("portal:case_edit", args=[case.uid]), answers)
+
+    assert response.status_code == 400
+    page = _page(response)
+    staff_count = _field(page, "staff_count")
+    assert "从业人数：格式不正确" in staff_count and 'aria-invalid="true"' in staff_count
+    assert 'value="十二"' in staff_count  # what was typed stays, to correct it
+    assert 'type="text" inputmode="decimal"' in staff_count  # a number input would blank it
+    assert "组成形式：不在可选范围内" in _field(page, "composition")
+    assert "格式不正确" not in _field(page, "premises")
+    assert 'value="长沙市芙蓉区五一大道1号"' in _field(page, "premises")
+    case.refresh_from_db()
+    assert "staff_count" not in case.form  # nothing saved
+
+    too_few = client.post(
+        reverse("portal:case_edit", args=[case.uid]), {**GOOD_ANSWERS, "staff_count": "0"}
+    )
+    assert too_few.status_code == 400
+    assert "从业人数：不能小于1" in _field(_page(too_few), "staff_count")
+
+
+def test_good_answers_are_saved_typed_and_the_case_submits(client, applicant, shop_item):
+    case = _draft(_signed_in(client, applicant), shop_item)
+    answers = {**GOOD_ANSWERS, "capital": "3.5", "notes": "  ", "operator_name": "冒名顶替"}
+
+    response = client.post(reverse("portal:case_edit", args=[case.uid]), answers)
+
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.form == {
+        "operator_name": "张丽华",  # the platform's value, whatever was posted
+        "premises": "长沙市芙蓉区五一大道1号",
+        "composition": "家庭经营",
+        "staff_count": 12,
+        "capital": 3.5,
+    }  # the empty optional notes left out
+    page = _page(client.get(reverse("portal:case_edit", args=[case.uid])))
+    assert 'value="12"' in _field(page, "staff_count")
+    assert '<option value="家庭经营" selected>' in _field(page, "composition")
+
+    assert _upload(client, case).status_code == 302
+    submitted = client.post(
+        reverse("portal:case_submit", args=[case.uid]), {**answers, "idempotency_key": _key(page)}
+    )
+    assert submitted.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.SUBMITTED and case.form["staff_count"] == 12
+
+
+def test_a_required_answer_left_empty_is_asked_for_at_submission(client, applicant, shop_item):
+    case = _draft(_signed_in(client, applicant), shop_item)
+    assert _upload(client, case).status_code == 302
+    answers = {**GOOD_ANSWERS, "staff_count": ""}
+
+    response = client.post(
+        reverse("portal:case_submit", args=[case.uid]), {**answers, "idempotency_key": "k-2"}
+    )
+
+    assert response.status_code == 400
+    assert "从业人数：必须填写" in _field(_page(response), "staff_count")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT

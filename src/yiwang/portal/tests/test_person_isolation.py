@@ -59,6 +59,8 @@ def _attempts(things) -> dict[str, tuple[str, list]]:
         "portal:case_resubmit": ("post", [uid]),
         "portal:case_withdraw": ("post", [uid]),
         "portal:case_material": ("get", [uid, things["material"].pk]),
+        "portal:case_document": ("get", [uid, 1]),
+        "portal:case_delivery": ("post", [uid]),
         "portal:organization": ("get", [uscc]),
         "portal:revoke_agent": ("post", [uscc, things["member"].pk]),
         "portal:revoke_delegation": ("post", [things["delegation"].pk]),
