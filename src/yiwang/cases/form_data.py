@@ -3,6 +3,9 @@ from what the platform holds ("tell us once"), validated with field-by-field Chi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
 from jsonschema import Draft202012Validator
 
 from yiwang.catalog.guide import ApplicationForm, Guide
@@ -84,3 +87,105 @@ def validate(form: ApplicationForm, data: dict, *, complete: bool) -> None:
         errors.append(FieldError(f"form.{field}", f"{_title(form, field)}：{reason}"))
     if errors:
         raise DomainError(errors)
+
+
+# --- pages: showing a form and reading it back ---------------------------------------------
+
+MAX_NUMBER_DIGITS = 15  # longer digit strings stay text and are refused as 格式不正确
+
+
+@dataclass
+class FieldView:
+    """One field of an application form as a page shows it (portal edit page, window intake)."""
+
+    name: str
+    label: str
+    widget: str  # prefilled (read-only), text, textarea, select, number, date
+    value: str
+    required: bool = False
+    hint: str = ""
+    options: list[str] = field(default_factory=list)
+    minimum: object = None
+    maximum: object = None
+    step: str = ""
+    max_length: int | None = None
+    error: str = ""
+
+    @property
+    def keeps_typed_text(self) -> bool:
+        """A number field holding refused text is shown as text, so the reason beside it can be
+        understood (a browser blanks a number input's non-number value)."""
+        return self.widget == "number" and bool(self.value) and _number(self.value) is None
+
+
+def shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def widget_of(form: ApplicationForm, name: str, spec: dict) -> str:
+    if name in form.ui.prefill:
+        return "prefilled"
+    hinted = form.ui.widgets.get(name, "")
+    if hinted and (hinted != "select" or spec.get("enum")):
+        return hinted
+    if spec.get("enum"):
+        return "select"
+    if spec.get("type") in ("integer", "number"):
+        return "number"
+    return "date" if spec.get("format") == "date" else "text"
+
+
+def field_view(form: ApplicationForm, name: str, *, value, label: str = "", error: str = ""):
+    spec = form.data_schema["properties"][name]
+    return FieldView(
+        name=name,
+        label=label or spec["title"],
+        widget=widget_of(form, name, spec),
+        value=shown(value),
+        required=name in form.data_schema.get("required", []),
+        hint=spec.get("description", ""),
+        options=[shown(option) for option in spec.get("enum", [])],
+        minimum=spec.get("minimum"),
+        maximum=spec.get("maximum"),
+        step="1" if spec.get("type") == "integer" else "any",
+        max_length=spec.get("maxLength"),
+        error=error,
+    )
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number.adjusted() < MAX_NUMBER_DIGITS else None
+
+
+def typed_value(spec: dict, text: str):
+    """A posted value as the schema types it: an enum option as itself, a whole number for an
+    integer field, a float for a number field. Anything else goes on as typed, so the service
+    refuses it with the field's title (格式不正确)."""
+    if spec.get("enum"):
+        return next((option for option in spec["enum"] if shown(option) == text), text)
+    number = _number(text) if spec.get("type") in ("integer", "number") else None
+    if number is None:
+        return text
+    if spec["type"] == "number":
+        return float(number)
+    return int(number) if number == number.to_integral_value() else text
+
+
+def posted_values(form: ApplicationForm, posted) -> dict:
+    """The fields a person filled, from a POST. Prefilled fields are the platform's and are not
+    read; an empty field is left out (a required one is asked for at submission)."""
+    properties = form.data_schema["properties"]
+    values = {}
+    for name in form.fields:
+        text = (posted.get(name) or "").strip()
+        if text and name not in form.ui.prefill:
+            values[name] = typed_value(properties[name], text)
+    return values

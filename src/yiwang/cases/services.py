@@ -502,6 +502,10 @@ def intake_at_window(
     case); the back office then handles it like any other."""
     item, _ = catalog.guide_of(implementation_code)
     _require_window(clerk, item)
+    key = idempotency_key[:64]
+    earlier = Case.objects.filter(submitted_by=clerk, idempotency_key=key).first() if key else None
+    if earlier is not None:  # the same intake sent twice: no second draft
+        return earlier
     person = identity_services.person_at_window(
         identity_services.Actor(clerk), identity_services.read_id_card(card)
     )

@@ -92,7 +92,8 @@ def send_code(request: HttpRequest, purpose: str) -> HttpResponse:
         outcome = {"ok": True, "message": "验证码已发送，5 分钟内有效"}
         status = 200
     except DomainError as error:
-        outcome, status = {"ok": False, "message": error.detail}, error.status
+        reasons = "；".join(e.message for e in error.errors) or error.detail
+        outcome, status = {"ok": False, "message": reasons}, error.status
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(outcome, status=status)
     (messages.success if outcome["ok"] else messages.error)(request, outcome["message"])

@@ -16,7 +16,6 @@ import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django.conf import settings
@@ -36,7 +35,7 @@ from yiwang.cases.models import Case, CaseEvent, FeeOrder
 from yiwang.cases.plugins import payment_providers
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.constants import Audience, MaterialSource, OnlineDepth
-from yiwang.catalog.guide import ApplicationForm, Guide
+from yiwang.catalog.guide import Guide
 from yiwang.core import files
 from yiwang.core.errors import Conflict, DomainError, NotFound
 from yiwang.identity import selectors as identity
@@ -59,7 +58,6 @@ DEFAULT_FORM_LABELS = {
 AGENT_LABELS = {"applicant_name": "经办人姓名", "applicant_id": "经办人公民身份号码"}
 # Large enough for any amount or count a form asks for; longer digit strings stay text and are
 # refused as 格式不正确 (and never become a huge integer).
-MAX_NUMBER_DIGITS = 15
 
 # Lanes of the process templates as the applicant reads them (staff names are never shown).
 LANE_LABELS = {
@@ -208,92 +206,32 @@ def _material_rows(case: Case, correction, refused: tuple[str, DomainError] | No
     return rows
 
 
-@dataclass
-class FormField:
-    """One field of the case's application form as the edit page shows it."""
-
-    name: str
-    label: str
-    widget: str  # prefilled (read-only), text, textarea, select, number, date
-    value: str
-    required: bool = False
-    hint: str = ""
-    options: list[str] = field(default_factory=list)
-    minimum: object = None
-    maximum: object = None
-    step: str = ""
-    max_length: int | None = None
-    error: str = ""
-
-    @property
-    def html_id(self) -> str:
-        return f"case-{self.name}"
-
-    @property
-    def keeps_typed_text(self) -> bool:
-        """A number field holding refused text is shown as text, so the applicant sees what
-        the reason beside it is about (a browser blanks a number input's non-number value)."""
-        return self.widget == "number" and bool(self.value) and _number(self.value) is None
-
-
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _widget(application_form: ApplicationForm, name: str, spec: dict) -> str:
-    if name in application_form.ui.prefill:
-        return "prefilled"
-    hinted = application_form.ui.widgets.get(name, "")
-    if hinted and (hinted != "select" or spec.get("enum")):
-        return hinted
-    if spec.get("enum"):
-        return "select"
-    if spec.get("type") in ("integer", "number"):
-        return "number"
-    return "date" if spec.get("format") == "date" else "text"
-
-
 def _labels(case: Case) -> dict[str, str]:
     if case.version.parsed.form is not None:
         return {}
     return {**DEFAULT_FORM_LABELS, **(AGENT_LABELS if case.organization_id else {})}
 
 
-def _form_fields(case: Case, entered, errors: dict[str, str]) -> list[FormField]:
+def _form_fields(case: Case, entered, errors: dict[str, str]) -> list[form_data.FieldView]:
     """Every field of the case's form in display order: what the platform filled in, read-only
     (organization fields only for an organization's case), the rest as inputs with the values
     `entered` (the case's form, or what was just posted) and the service's reasons."""
     application_form = form_data.form_of(case.version.parsed)
-    schema = application_form.data_schema
     labels = _labels(case)
     fields = []
     for name in application_form.fields:
-        spec = schema["properties"][name]
-        widget = _widget(application_form, name, spec)
         source = application_form.ui.prefill.get(name, "")
         if source.startswith("organization.") and not case.organization_id:
             continue
-        kind = spec.get("type")
-        fields.append(
-            FormField(
-                name=name,
-                label=labels.get(name) or spec["title"],
-                widget=widget,
-                value=_shown((case.form if widget == "prefilled" else entered).get(name)),
-                required=name in schema.get("required", []),
-                hint=spec.get("description", ""),
-                options=[_shown(option) for option in spec.get("enum", [])],
-                minimum=spec.get("minimum"),
-                maximum=spec.get("maximum"),
-                step="1" if kind == "integer" else "any",
-                max_length=spec.get("maxLength"),
-                error=errors.get(name, ""),
-            )
+        values = case.form if name in application_form.ui.prefill else entered
+        view = form_data.field_view(
+            application_form,
+            name,
+            value=values.get(name),
+            label=labels.get(name, ""),
+            error=errors.get(name, ""),
         )
+        fields.append(view)
     return fields
 
 
@@ -348,41 +286,6 @@ def _refused(request: HttpRequest, case: Case, error: DomainError, **kwargs) -> 
     return _detail_page(request, case, error=error, **kwargs)
 
 
-def _number(text: str) -> Decimal | None:
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() and number.adjusted() < MAX_NUMBER_DIGITS else None
-
-
-def _typed(spec: dict, text: str):
-    """A posted value as the schema types it: an enum option as itself, a whole number for an
-    integer field, a float for a number field. Text that is none of these is passed on as
-    typed, so the service refuses it with the field's title (格式不正确)."""
-    if spec.get("enum"):
-        return next((option for option in spec["enum"] if _shown(option) == text), text)
-    number = _number(text) if spec.get("type") in ("integer", "number") else None
-    if number is None:
-        return text
-    if spec["type"] == "number":
-        return float(number)
-    return int(number) if number == number.to_integral_value() else text
-
-
-def _entered_form(request: HttpRequest, case: Case) -> dict:
-    """The fields the applicant fills, from the POST. Prefilled fields are the platform's and
-    are not read; an empty field is left out (a required one is asked for at submission)."""
-    application_form = form_data.form_of(case.version.parsed)
-    properties = application_form.data_schema["properties"]
-    entered = {}
-    for name in application_form.fields:
-        text = request.POST.get(name, "").strip()
-        if text and name not in application_form.ui.prefill:
-            entered[name] = _typed(properties[name], text)
-    return entered
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @person_required
 @shows_refusals
@@ -394,7 +297,11 @@ def case_edit(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     if request.method != "POST":
         return _edit_page(request, case)
     try:
-        services.update_form(request.user, case, _entered_form(request, case))
+        services.update_form(
+            request.user,
+            case,
+            form_data.posted_values(form_data.form_of(case.version.parsed), request.POST),
+        )
     except DomainError as error:
         return _refused(request, case, error)
     messages.success(request, "申请表已保存。")
@@ -434,7 +341,11 @@ def _save_form(request: HttpRequest, case: Case) -> None:
     """Keep what was typed with the submission. A case no longer open for changes (the retry
     of a submission that went through) is left alone: the submission answers for it."""
     with contextlib.suppress(Conflict):
-        services.update_form(request.user, case, _entered_form(request, case))
+        services.update_form(
+            request.user,
+            case,
+            form_data.posted_values(form_data.form_of(case.version.parsed), request.POST),
+        )
 
 
 @require_POST

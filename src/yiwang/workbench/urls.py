@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.workbench.views import audit, cases, home, security, signin
+from yiwang.workbench.views import audit, cases, home, intake, security, signin
 
 app_name = "workbench"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", audit.search, name="audit"),
     path("audit/verify/", audit.verify_chain, name="audit_verify"),
     path("audit/export/", audit.export, name="audit_export"),
+    path("intake/", intake.intake, name="intake"),
     path("tasks/", cases.tasks, name="tasks"),
     path("overdue/", cases.overdue, name="overdue"),
     path("cases/<str:number>/", cases.case, name="case"),

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from yiwang.cases import selectors, services, workflow
+from yiwang.cases import form_data, selectors, services, workflow
 from yiwang.cases.constants import (
     AcceptanceMode,
     CaseStatus,
@@ -121,8 +121,14 @@ def _masked(value) -> str:
     return ID_NUMBER_LIKE.sub(hide, text)
 
 
-def _form_rows(form: dict) -> list[tuple[str, str]]:
-    return [(FORM_LABELS.get(key, key), _masked(value)) for key, value in form.items()]
+def _form_rows(case: Case) -> list[tuple[str, str]]:
+    """The form's answers under the titles of the item's own form (or the default labels)."""
+    properties = form_data.form_of(case.version.parsed).data_schema["properties"]
+
+    def label(key: str) -> str:
+        return FORM_LABELS.get(key) or properties.get(key, {}).get("title", key)
+
+    return [(label(key), _masked(value)) for key, value in case.form.items()]
 
 
 def _timeline(case: Case) -> list[dict]:
@@ -240,7 +246,7 @@ def _case_context(request: HttpRequest, case: Case, refusal: Refusal | None = No
     return {
         "case": case,
         "item_name": case.service_item.catalog_item.name,
-        "form_rows": _form_rows(case.form),
+        "form_rows": _form_rows(case),
         "materials": materials,
         "fault_rows": _fault_rows(materials, refusal),
         "diagram": _diagram(case),

@@ -170,8 +170,38 @@
     });
   }
 
+  /* "获取验证码" posts the phone and comes back to the page, which empties what was typed.
+     With script, the code is asked for in the background and the answer read out instead. */
+  function sendCodesInPlace() {
+    document.querySelectorAll("button[data-send-code]").forEach(function (button) {
+      var status = document.createElement("p");
+      status.className = "field-hint";
+      status.setAttribute("role", "status");
+      button.insertAdjacentElement("afterend", status);
+      button.addEventListener("click", function (event) {
+        var form = button.form;
+        event.preventDefault();
+        var body = new FormData();
+        body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+        body.append("phone", form.elements.phone.value);
+        fetch(button.formAction, {
+          method: "POST",
+          body: body,
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        })
+          .then(function (response) { return response.json(); })
+          .then(function (answer) { status.textContent = answer.message; })
+          .catch(function () { status.textContent = "验证码发送失败，请稍后再试"; });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     enablePrintButtons();
+    if (window.fetch && window.FormData) {
+      sendCodesInPlace();
+    }
     foldOnNarrowScreens();
     document.querySelectorAll("[data-region-switcher]").forEach(function (root) {
       if (root.getAttribute("data-code") && window.fetch) {
