@@ -22,7 +22,7 @@ from yiwang.cases.models import (
     CaseTask,
     CorrectionRequest,
 )
-from yiwang.cases.permissions import LANE_ROLES, may_work_on
+from yiwang.cases.permissions import AGENCY_OWN_LANES, LANE_ROLES, may_work_on
 from yiwang.core.errors import NotFound
 from yiwang.identity import selectors as identity
 from yiwang.identity.models import Account
@@ -59,7 +59,11 @@ def _task_scope(account: Account) -> Q:
     """Open tasks of the lanes the account's roles serve, in its regions and agencies."""
     scope = Q(pk__in=[])
     for assignment in identity.roles_of(account):
-        lanes = [lane for lane, role in LANE_ROLES.items() if role == assignment.role]
+        lanes = [
+            lane
+            for lane, role in LANE_ROLES.items()
+            if role == assignment.role and (assignment.agency_id or lane not in AGENCY_OWN_LANES)
+        ]
         if not lanes:
             continue
         where = Q(lane__in=lanes, case__region_code__startswith=assignment.region.prefix)

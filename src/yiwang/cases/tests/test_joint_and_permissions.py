@@ -32,6 +32,10 @@ def test_joint_cases_review_in_parallel_and_join_before_the_decision(
     assert list(selectors.tasks_for(partner)) == [side]
     with pytest.raises(DomainError, match="权限"):
         services.review(office.reviewer, side, "pass")  # the lead may not review for the partner
+    city_wide = staff("changsha-wide", Role.REVIEWER, world.city)  # every agency of the city
+    assert services.may_work_on(city_wide, lead)
+    assert not services.may_work_on(city_wide, side)  # but not another department's own review
+    assert side not in selectors.tasks_for(city_wide)
     services.review(partner, side, "pass", opinion="同意")
     assert not case.tasks.filter(spec="decide").exists()  # waits for the lead's review
     services.review(office.reviewer, lead, "pass")
