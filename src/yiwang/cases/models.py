@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from yiwang.cases.constants import (
     OPEN_STATUSES,
@@ -20,6 +21,7 @@ from yiwang.cases.constants import (
     SubjectKind,
     TaskStatus,
 )
+from yiwang.catalog.guide import Guide
 from yiwang.catalog.models import ServiceItem, ServiceItemVersion
 from yiwang.core.files import StoredFile
 from yiwang.identity.models import OrganizationAccount
@@ -104,6 +106,12 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"草稿 {self.uid}"
+
+    @cached_property
+    def guide(self) -> Guide:
+        """The office guide the case applies under; its version is published, so it never
+        changes under the case and is parsed once per loaded case."""
+        return self.version.parsed
 
 
 class CaseMaterial(models.Model):

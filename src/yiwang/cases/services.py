@@ -160,10 +160,6 @@ def _extend_clock(case: Case, working_days: int) -> None:
         case.due_provisional = case.due_provisional or extended.provisional
 
 
-def _guide(case: Case) -> Guide:
-    return Guide.model_validate(case.version.guide)
-
-
 # --- application --------------------------------------------------------------------------
 
 
@@ -248,7 +244,7 @@ def _require_applicant_side(actor: Account, case: Case) -> None:
 
 
 def _material_names(case: Case) -> list[str]:
-    return [material.name for material in _guide(case).materials]
+    return [material.name for material in case.guide.materials]
 
 
 @transaction.atomic
@@ -257,7 +253,7 @@ def update_form(actor: Account, case: Case, form: dict) -> Case:
     _require_applicant_side(actor, case)
     if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
         raise Conflict("status", "办件已提交，不能修改申请表")
-    guide = _guide(case)
+    guide = case.guide
     held = form_data.form_of(guide).ui.prefill
     entered = {name: value for name, value in form.items() if name not in held}
     # What the platform holds is not the applicant's to edit: prefilled fields come back.
@@ -340,7 +336,7 @@ def reuse_material(actor: Account, case: Case, *, name: str, source_id: int) -> 
 def _attach_held_materials(case: Case) -> None:
     """免提交: materials a provider already holds for the applicant are attached, not asked for."""
     present = set(case.materials.filter(current=True).values_list("name", flat=True))
-    for material in _guide(case).materials:
+    for material in case.guide.materials:
         if material.name in present:
             continue
         held = _held(case, material)
@@ -366,7 +362,7 @@ def _missing_materials(case: Case) -> list[str]:
     held = set(case.materials.filter(current=True).values_list("name", flat=True))
     return [
         material.name
-        for material in _guide(case).materials
+        for material in case.guide.materials
         if material.required and not material.condition and material.name not in held
     ]
 
@@ -431,7 +427,7 @@ def submit(actor: Account, case: Case, *, idempotency_key: str = "") -> Case:
         raise Conflict("status", f"办件当前为“{case.get_status_display()}”，不能再次提交")
     if key and (earlier := _claim_key(actor, case, key)):
         return earlier
-    form_data.validate(form_data.form_of(_guide(case)), case.form, complete=True)
+    form_data.validate(form_data.form_of(case.guide), case.form, complete=True)
     _attach_held_materials(case)
     missing = _missing_materials(case)
     if missing:
@@ -618,7 +614,7 @@ def outstanding_deferred(case: Case) -> list[str]:
 
 
 def _accept(actor, case: Case, task: CaseTask, mode: str, partners, reason: str) -> None:
-    guide = _guide(case)
+    guide = case.guide
     if mode not in AcceptanceMode.values:
         raise DomainError.of("mode", "受理方式无效")
     if case.process == "joint":
@@ -904,7 +900,7 @@ def progress_by_code(number: str, code: str) -> selectors.PublicProgress:
 
 
 def _fees_due(case: Case) -> int:
-    return sum(fee.amount_fen for fee in _guide(case).fees)
+    return sum(fee.amount_fen for fee in case.guide.fees)
 
 
 def _open_fee_order(case: Case) -> None:

@@ -196,7 +196,7 @@ def _material_rows(case: Case, correction, refused: tuple[str, DomainError] | No
             current=held.get(material.name),
             faults=faults.get(material.name, []),
         )
-        for number, material in enumerate(case.version.parsed.materials, start=1)
+        for number, material in enumerate(case.guide.materials, start=1)
     ]
     if refused:
         name, error = refused
@@ -207,7 +207,7 @@ def _material_rows(case: Case, correction, refused: tuple[str, DomainError] | No
 
 
 def _labels(case: Case) -> dict[str, str]:
-    if case.version.parsed.form is not None:
+    if case.guide.form is not None:
         return {}
     return {**DEFAULT_FORM_LABELS, **(AGENT_LABELS if case.organization_id else {})}
 
@@ -216,7 +216,7 @@ def _form_fields(case: Case, entered, errors: dict[str, str]) -> list[form_data.
     """Every field of the case's form in display order: what the platform filled in, read-only
     (organization fields only for an organization's case), the rest as inputs with the values
     `entered` (the case's form, or what was just posted) and the service's reasons."""
-    application_form = form_data.form_of(case.version.parsed)
+    application_form = form_data.form_of(case.guide)
     labels = _labels(case)
     fields = []
     for name in application_form.fields:
@@ -261,7 +261,7 @@ def _edit_page(
     context = {
         "case": case,
         "item_name": _item_name(case),
-        "own_form": case.version.parsed.form is not None,
+        "own_form": case.guide.form is not None,
         "fields": _form_fields(case, entered, form_errors),
         "materials": rows,
         "missing": [row for row in rows if row.missing],
@@ -300,7 +300,7 @@ def case_edit(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
         services.update_form(
             request.user,
             case,
-            form_data.posted_values(form_data.form_of(case.version.parsed), request.POST),
+            form_data.posted_values(form_data.form_of(case.guide), request.POST),
         )
     except DomainError as error:
         return _refused(request, case, error)
@@ -332,7 +332,7 @@ def upload_material(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     messages.success(request, f"已上传“{material.name}”：{material.original_name}")
     if case.status not in EDITABLE:  # a 容缺 material following an acceptance
         return redirect(reverse("portal:case_detail", args=[case.uid]) + "#deferred")
-    rows = case.version.parsed.materials
+    rows = case.guide.materials
     number = next((n for n, m in enumerate(rows, start=1) if m.name == name), 0)
     return redirect(reverse("portal:case_edit", args=[case.uid]) + f"#material-{number}")
 
@@ -344,7 +344,7 @@ def _save_form(request: HttpRequest, case: Case) -> None:
         services.update_form(
             request.user,
             case,
-            form_data.posted_values(form_data.form_of(case.version.parsed), request.POST),
+            form_data.posted_values(form_data.form_of(case.guide), request.POST),
         )
 
 
@@ -528,7 +528,7 @@ def _detail_page(
         "case": case,
         "documents": case.documents.all(),
         "fees": _fees(case),
-        "guide_fees": case.version.parsed.fees,
+        "guide_fees": case.guide.fees,
         "delivery_open": _delivery_open(case),
         "delivery_methods": DeliveryMethod.choices,
         "delivery_address": case.form.get("contact_address", ""),

@@ -34,7 +34,6 @@ from yiwang.cases.constants import (
 from yiwang.cases.diagram import render_svg
 from yiwang.cases.models import Case, CaseMaterial, CaseTask
 from yiwang.cases.permissions import APPLICANT_LANE, LANE_ROLES, may_work_on
-from yiwang.catalog.guide import Guide
 from yiwang.core import files
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.identifiers import mask, validate_id_number
@@ -123,7 +122,7 @@ def _masked(value) -> str:
 
 def _form_rows(case: Case) -> list[tuple[str, str]]:
     """The form's answers under the titles of the item's own form (or the default labels)."""
-    properties = form_data.form_of(case.version.parsed).data_schema["properties"]
+    properties = form_data.form_of(case.guide).data_schema["properties"]
 
     def label(key: str) -> str:
         return FORM_LABELS.get(key) or properties.get(key, {}).get("title", key)
@@ -157,7 +156,7 @@ def _diagram(case: Case) -> str:
 
 def _item_materials(case: Case) -> list[str]:
     """The materials of the item's guide, which 容缺受理 may let follow later."""
-    return [material.name for material in Guide.model_validate(case.version.guide).materials]
+    return [material.name for material in case.guide.materials]
 
 
 def _partner_choices(case: Case):
