@@ -4,9 +4,11 @@ and reaches only what that account may: another's case is simply not found."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
@@ -16,7 +18,7 @@ from yiwang.cases.constants import AcceptanceMode, Channel
 from yiwang.cases.models import Case, CaseTask
 from yiwang.core import files
 from yiwang.core.api import Problem
-from yiwang.core.errors import NotFound
+from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.ratelimit import client_address, hit
 from yiwang.regions.models import Organization
 
@@ -158,14 +160,68 @@ def update_form(request, uid: UUID, form: dict):
     return _case_out(services.update_form(request.user, _own(request, uid), form))
 
 
+def _bytes_of(file: UploadedFile) -> bytes:
+    """At most one byte past the limit: the file store refuses an oversized file by its rule."""
+    return file.read(settings.MAX_UPLOAD_BYTES + 1)
+
+
 @router.post(
     "/cases/{uid}/materials", response={201: MaterialOut, **ERRORS}, summary="上传申请材料"
 )
 def upload_material(request, uid: UUID, name: Form[str], file: File[UploadedFile]):
     material = services.add_material(
-        request.user, _own(request, uid), name=name, data=file.read(), filename=file.name or ""
+        request.user, _own(request, uid), name=name, data=_bytes_of(file), filename=file.name or ""
     )
     return Status(201, material)
+
+
+def _form_object(raw: str) -> dict:
+    try:
+        form = json.loads(raw or "{}")
+    except ValueError:
+        form = None
+    if not isinstance(form, dict):
+        raise DomainError.of("form", '申请表须为 JSON 对象，如 {"字段": "值"}')
+    return form
+
+
+def _uploads(names: list[str], files: list[UploadedFile]) -> list[services.Upload]:
+    if len(names) != len(files):
+        raise DomainError.of(
+            "material_names", f"材料名称（{len(names)} 个）与文件（{len(files)} 个）须一一对应"
+        )
+    return [
+        services.Upload(name, file.name or "", _bytes_of(file))
+        for name, file in zip(names, files, strict=True)
+    ]
+
+
+@router.post(
+    "/applications",
+    response={200: CaseOut, 201: CaseOut, **ERRORS},
+    summary="一次提交（申请表、材料与提交合一）",
+)
+def submit_application(
+    request,
+    implementation_code: Form[str],
+    form: Form[str] = "{}",
+    organization_uscc: Form[str] = "",
+    material_names: Form[list[str]] = None,
+    files: File[list[UploadedFile]] = None,
+):
+    """For a client holding the whole application: the form as a JSON object, each file with
+    the material name at the same position in `material_names`, and an `Idempotency-Key`
+    header. 201 with the new case; a retry with the same key answers 200 with the same case.
+    Nothing is kept unless all of it is right."""
+    case, created = services.submit_application(
+        request.user,
+        implementation_code,
+        form=_form_object(form),
+        uploads=_uploads(material_names or [], files or []),
+        organization_uscc=organization_uscc,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    return Status(201 if created else 200, _case_out(case))
 
 
 @router.post("/cases/{uid}/submit", response={200: CaseOut, **ERRORS}, summary="提交申请")

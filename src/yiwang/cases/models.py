@@ -5,7 +5,7 @@ clock pauses and the immutable trail of everything that happened to it."""
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.functional import cached_property
 
@@ -255,6 +255,19 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.basic_code} #{self.last}"
+
+    @classmethod
+    def next(cls, day, basic_code: str) -> int:
+        """The next serial, in one statement (the ORM has no upsert that increments): the row
+        is made on the day's first case and stays locked until the transaction ends."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {cls._meta.db_table} (day, basic_code, last) VALUES (%s, %s, 1) "
+                f"ON CONFLICT (day, basic_code) DO UPDATE SET last = {cls._meta.db_table}.last + 1 "
+                "RETURNING last",
+                [day, basic_code],
+            )
+            return cursor.fetchone()[0]
 
 
 class CaseDocument(models.Model):

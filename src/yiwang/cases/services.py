@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from yiwang.cases import form_data, selectors, workflow
@@ -81,7 +80,12 @@ class Applicant:
 
 
 def _event(case: Case, actor: Account | None, action: str, *, to: str = "", reason="", **detail):
-    CaseEvent.objects.create(
+    _trail(case, actor, action, to=to, reason=reason, **detail).save(force_insert=True)
+
+
+def _trail(case: Case, actor: Account | None, action: str, *, to="", reason="", **detail):
+    """One step of the trail, unsaved: who, when, from, to, why."""
+    return CaseEvent(
         case=case,
         occurred_at=timezone.now(),
         actor=actor,
@@ -137,7 +141,9 @@ def action_label(action: str) -> str:
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
+    """The case re-read under its row lock, with what every use case reads of it."""
+    related = ("service_item__catalog_item", "version", "agency", "applicant")
+    return Case.objects.select_related(*related).select_for_update(of=("self",)).get(pk=case.pk)
 
 
 # --- the clock ----------------------------------------------------------------------------
@@ -204,36 +210,42 @@ def _subject_kind(guide: Guide, applicant: Applicant) -> str:
     return kind
 
 
-@transaction.atomic
-def start_application(
-    actor: Account,
-    implementation_code: str,
-    *,
-    organization_uscc: str = "",
-    channel: str = Channel.ONLINE,
-) -> Case:
-    """A draft for a published item, prefilled; the applicant's level must suffice online."""
+def _online_draft(actor: Account, implementation_code: str, organization_uscc: str) -> Case:
+    """An unsaved online draft for a published item, prefilled; the level must suffice."""
     item, version = catalog.guide_of(implementation_code)
     applicant = _applicant_for(actor, organization_uscc)
     shortfall = identity.level_shortfall(actor, item.catalog_item)
-    if channel == Channel.ONLINE and shortfall:
+    if shortfall:
         raise Forbidden(shortfall)
-    guide = Guide.model_validate(version.guide)
-    if channel == Channel.ONLINE and guide.online_depth < OnlineDepth.ONLINE_ACCEPTANCE:
+    case = _draft(item, version, applicant, submitted_by=actor, channel=Channel.ONLINE)
+    if case.guide.online_depth < OnlineDepth.ONLINE_ACCEPTANCE:
         raise Forbidden("该事项暂不支持网上申请，请到办理地点窗口申请")
-    case = Case.objects.create(
+    return case
+
+
+def _draft(item, version, applicant: Applicant, *, submitted_by: Account, channel: str) -> Case:
+    """The unsaved case of `applicant` for the item's published version, form prefilled."""
+    case = Case(
         service_item=item,
         version=version,
         agency=item.agency,
         region_code=item.region.code,
-        process=workflow.PROCESS_OF_KIND[guide.handling_kind],
-        subject_kind=_subject_kind(guide, applicant),
         applicant=applicant.person,
         organization=applicant.organization,
-        submitted_by=actor,
+        submitted_by=submitted_by,
         channel=channel,
-        form=_prefill(applicant, guide),
     )
+    case.process = workflow.PROCESS_OF_KIND[case.guide.handling_kind]
+    case.subject_kind = _subject_kind(case.guide, applicant)
+    case.form = _prefill(applicant, case.guide)
+    return case
+
+
+@transaction.atomic
+def start_application(actor: Account, implementation_code: str, *, organization_uscc="") -> Case:
+    """A draft the applicant fills in, uploads to and submits in later steps."""
+    case = _online_draft(actor, implementation_code, organization_uscc)
+    case.save(force_insert=True)
     _event(case, actor, "drafted")
     return case
 
@@ -247,22 +259,37 @@ def _material_names(case: Case) -> list[str]:
     return [material.name for material in case.guide.materials]
 
 
+def _merged_form(case: Case, entered: dict, prefill: dict) -> dict:
+    """What the applicant entered, with what the platform holds (`prefill`) put back:
+    prefilled fields are not the applicant's to edit."""
+    held = form_data.form_of(case.guide).ui.prefill
+    own = {name: value for name, value in entered.items() if name not in held}
+    return {**own, **prefill}
+
+
 @transaction.atomic
 def update_form(actor: Account, case: Case, form: dict) -> Case:
     case = _locked(case)
     _require_applicant_side(actor, case)
     if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING):
         raise Conflict("status", "办件已提交，不能修改申请表")
-    guide = case.guide
-    held = form_data.form_of(guide).ui.prefill
-    entered = {name: value for name, value in form.items() if name not in held}
-    # What the platform holds is not the applicant's to edit: prefilled fields come back.
-    merged = {**entered, **_prefill(Applicant(case.applicant, case.organization), guide)}
-    form_data.validate(form_data.form_of(guide), merged, complete=False)
+    merged = _merged_form(
+        case, form, _prefill(Applicant(case.applicant, case.organization), case.guide)
+    )
+    form_data.validate(form_data.form_of(case.guide), merged, complete=False)
     if merged != case.form:  # only a real change counts for the one-time rule
         case.form, case.form_updated_at = merged, timezone.now()
         case.save(update_fields=["form", "form_updated_at"])
     return case
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One material file as it arrives: uploaded online or scanned at a window."""
+
+    material: str  # the name of one of the item's materials
+    filename: str
+    data: bytes
 
 
 @transaction.atomic
@@ -282,21 +309,39 @@ def add_material(
     deferred = case.status == CaseStatus.ACCEPTED and name in case.deferred_materials
     if case.status not in (CaseStatus.DRAFT, CaseStatus.CORRECTING) and not deferred:
         raise Conflict("status", "只有草稿、补正中或容缺待补的办件可以上传材料")
-    if name not in _material_names(case):
-        raise DomainError.of("material", f"“{name}”不是本事项的申请材料")
-    stored = files.store(data, name=filename, field="file")
-    current_round = case.corrections.count() + 1
+    upload = Upload(name, filename, data)
+    _check_material_names(case, [upload])
     case.materials.filter(name=name, current=True).update(current=False)
-    material = CaseMaterial.objects.create(
-        case=case,
-        name=name,
-        source=source,
-        file=stored,
-        original_name=filename[:200],
-        round=current_round,
+    return _keep_uploads(actor, case, [upload], source, round=case.corrections.count() + 1)[0]
+
+
+def _check_material_names(case: Case, uploads: list[Upload]) -> None:
+    names = set(_material_names(case))
+    for upload in uploads:
+        if upload.material not in names:
+            raise DomainError.of("material", f"“{upload.material}”不是本事项的申请材料")
+
+
+def _keep_uploads(
+    actor: Account, case: Case, uploads: list[Upload], source: str, *, round: int
+) -> list[CaseMaterial]:
+    """Store the files (content-addressed) and record them as the case's current materials."""
+    materials = CaseMaterial.objects.bulk_create(
+        CaseMaterial(
+            case=case,
+            name=upload.material,
+            source=source,
+            file=files.store(upload.data, name=upload.filename, field="file"),
+            original_name=upload.filename[:200],
+            round=round,
+        )
+        for upload in uploads
     )
-    _event(case, actor, "material_added", material=name, sm3=stored.sm3)
-    return material
+    CaseEvent.objects.bulk_create(
+        _trail(case, actor, "material_added", material=material.name, sm3=material.file_id)
+        for material in materials
+    )
+    return materials
 
 
 @transaction.atomic
@@ -333,21 +378,26 @@ def reuse_material(actor: Account, case: Case, *, name: str, source_id: int) -> 
     return material
 
 
-def _attach_held_materials(case: Case) -> None:
-    """免提交: materials a provider already holds for the applicant are attached, not asked for."""
-    present = set(case.materials.filter(current=True).values_list("name", flat=True))
+def _attach_held_materials(case: Case, present: set[str]) -> set[str]:
+    """免提交: materials a provider already holds for the applicant are attached, not asked
+    for. Returns the names now present."""
+    held = []
     for material in case.guide.materials:
         if material.name in present:
             continue
-        held = _held(case, material)
-        if held is not None:
-            CaseMaterial.objects.create(
-                case=case,
-                name=material.name,
-                source=MaterialSource.HELD,
-                reference=held.reference[:200],
-                original_name=held.description[:200],
+        found = _held(case, material)
+        if found is not None:
+            held.append(
+                CaseMaterial(
+                    case=case,
+                    name=material.name,
+                    source=MaterialSource.HELD,
+                    reference=found.reference[:200],
+                    original_name=found.description[:200],
+                )
             )
+    CaseMaterial.objects.bulk_create(held)
+    return present | {material.name for material in held}
 
 
 def _held(case: Case, material) -> HeldMaterial | None:
@@ -358,8 +408,11 @@ def _held(case: Case, material) -> HeldMaterial | None:
     return None
 
 
-def _missing_materials(case: Case) -> list[str]:
-    held = set(case.materials.filter(current=True).values_list("name", flat=True))
+def _current_material_names(case: Case) -> set[str]:
+    return set(case.materials.filter(current=True).values_list("name", flat=True))
+
+
+def _missing_materials(case: Case, held: set[str]) -> list[str]:
     return [
         material.name
         for material in case.guide.materials
@@ -368,30 +421,32 @@ def _missing_materials(case: Case) -> list[str]:
 
 
 def _next_number(case: Case, day: date) -> str:
-    """办件编号: date (8) + basic code + a six-digit serial per day and item: unique, sortable."""
+    """办件编号: date (8) + basic code + a six-digit serial per day and item: unique, sortable.
+    Taken last in the submitting transaction: the counter row stays locked until commit."""
     basic_code = case.service_item.catalog_item.basic_code
-    counter, _ = CaseNumberCounter.objects.get_or_create(day=day, basic_code=basic_code)
-    CaseNumberCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db()
-    return f"{day:%Y%m%d}{basic_code}{counter.last:06d}"
+    return f"{day:%Y%m%d}{basic_code}{CaseNumberCounter.next(day, basic_code):06d}"
 
 
 def _sync_tasks(case: Case, running) -> None:
     """Mirror the process's ready user tasks as CaseTask rows; drop the ones it moved past."""
     ready = {task.task_id: task for task in workflow.ready_tasks(running)}
-    open_tasks = case.tasks.filter(status__in=OPEN_TASK_STATUSES)
-    open_tasks.exclude(task_id__in=ready).update(status=TaskStatus.CANCELLED)
-    known = set(case.tasks.filter(task_id__in=ready).values_list("task_id", flat=True))
-    for task in ready.values():
-        if task.task_id not in known:
-            CaseTask.objects.create(
-                case=case,
-                task_id=task.task_id,
-                spec=task.spec,
-                name=task.name,
-                lane=task.lane,
-                agency=_lane_agency(case, task.lane),
-            )
+    known = set()
+    if case.workflow_state:  # a process just started has no tasks to cancel or to know
+        open_tasks = case.tasks.filter(status__in=OPEN_TASK_STATUSES)
+        open_tasks.exclude(task_id__in=ready).update(status=TaskStatus.CANCELLED)
+        known = set(case.tasks.filter(task_id__in=ready).values_list("task_id", flat=True))
+    CaseTask.objects.bulk_create(
+        CaseTask(
+            case=case,
+            task_id=task.task_id,
+            spec=task.spec,
+            name=task.name,
+            lane=task.lane,
+            agency=_lane_agency(case, task.lane),
+        )
+        for task in ready.values()
+        if task.task_id not in known
+    )
     case.workflow_state = workflow.dumps(running)
 
 
@@ -428,20 +483,82 @@ def submit(actor: Account, case: Case, *, idempotency_key: str = "") -> Case:
     if key and (earlier := _claim_key(actor, case, key)):
         return earlier
     form_data.validate(form_data.form_of(case.guide), case.form, complete=True)
-    _attach_held_materials(case)
-    missing = _missing_materials(case)
+    _send_in(actor, case, _current_material_names(case), key)
+    return case
+
+
+def submit_application(
+    actor: Account,
+    implementation_code: str,
+    *,
+    form: dict,
+    uploads: list[Upload],
+    organization_uscc: str = "",
+    idempotency_key: str = "",
+) -> tuple[Case, bool]:
+    """一次提交: form, materials and submission in one step, for a client that holds the whole
+    application at once (a department system, the mobile app): nothing is kept unless all of
+    it is right. Returns (case, created); a retry with the same Idempotency-Key, even one
+    that raced the first, gets the first one's case."""
+    key = idempotency_key[:64]
+    return _once(
+        actor,
+        key,
+        lambda: _submit_whole(
+            actor,
+            _online_draft(actor, implementation_code, organization_uscc),
+            form,
+            uploads,
+            source=MaterialSource.UPLOAD,
+            key=key,
+        ),
+    )
+
+
+def _once(actor: Account, key: str, make) -> tuple[Case, bool]:
+    """Run `make` in a transaction of its own; when the key's unique constraint refuses the new
+    case, the one submitted earlier with that key is the answer."""
+    try:
+        with transaction.atomic():
+            return make(), True
+    except IntegrityError:
+        earlier = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
+        if not key or earlier is None:
+            raise
+        return earlier, False
+
+
+def _submit_whole(
+    actor: Account, case: Case, form: dict, uploads: list[Upload], *, source: str, key: str
+) -> Case:
+    """The unsaved draft `case` with its form and files, checked, saved and submitted."""
+    case.form = _merged_form(case, form, prefill=case.form)  # a new draft holds the prefill
+    form_data.validate(form_data.form_of(case.guide), case.form, complete=True)
+    _check_material_names(case, uploads)
+    if len({upload.material for upload in uploads}) < len(uploads):
+        raise DomainError.of("material", "同一材料只能提交一份文件")
+    case.idempotency_key = key
+    case.save(force_insert=True)
+    _keep_uploads(actor, case, uploads, source, round=1)
+    _send_in(actor, case, {upload.material for upload in uploads}, key)
+    return case
+
+
+def _send_in(actor: Account, case: Case, present: set[str], key: str) -> None:
+    """A complete draft becomes a submitted case: held materials attached, numbered, the
+    acceptance clock and the process started, the trail and the audit written."""
+    missing = _missing_materials(case, _attach_held_materials(case, present))
     if missing:
         raise DomainError.of("materials", f"请提交以下必需材料：{'、'.join(missing)}")
     today = timezone.localdate()
-    case.number = _next_number(case, today)
     case.submitted_at = timezone.now()
     case.idempotency_key = key
     _set_clock(case, today, ACCEPTANCE_WORKING_DAYS)
     _sync_tasks(case, workflow.start(case.process))
+    case.number = _next_number(case, today)
     _move(case, actor, CaseStatus.SUBMITTED, "submitted", channel=case.channel)
     case.save()
     record_audit("case.submitted", actor=str(actor), target=case.number)
-    return case
 
 
 # --- notices ------------------------------------------------------------------------------
@@ -483,39 +600,31 @@ def _require_window(clerk: Account, item) -> None:
         raise Forbidden("您不是该事项实施机构的窗口受理人员")
 
 
-@transaction.atomic
 def intake_at_window(
     clerk: Account,
     implementation_code: str,
     *,
     card: str,
-    scans: dict[str, tuple[str, bytes]],
+    scans: list[Upload],
     form: dict | None = None,
     idempotency_key: str = "",
 ) -> Case:
     """A walk-in applicant at a comprehensive window: the ID card is read, the paper materials
     scanned, the case submitted in the applicant's name (their online account shows the same
-    case); the back office then handles it like any other."""
-    item, _ = catalog.guide_of(implementation_code)
+    case); the back office then handles it like any other. The same intake sent twice (same
+    Idempotency-Key) gives the first one's case."""
+    item, version = catalog.guide_of(implementation_code)
     _require_window(clerk, item)
     key = idempotency_key[:64]
-    earlier = Case.objects.filter(submitted_by=clerk, idempotency_key=key).first() if key else None
-    if earlier is not None:  # the same intake sent twice: no second draft
-        return earlier
-    person = identity_services.person_at_window(
-        identity_services.Actor(clerk), identity_services.read_id_card(card)
-    )
-    case = start_application(person, implementation_code, channel=Channel.WINDOW)
-    Case.objects.filter(pk=case.pk).update(submitted_by=clerk)
-    case.refresh_from_db()
-    if form:
-        case.form = {**form, **case.form}
-        case.save(update_fields=["form"])
-    for name, (filename, data) in scans.items():
-        add_material(
-            clerk, case, name=name, data=data, filename=filename, source=MaterialSource.PAPER
+
+    def take_in() -> Case:
+        person = identity_services.person_at_window(
+            identity_services.Actor(clerk), identity_services.read_id_card(card)
         )
-    return submit(clerk, case, idempotency_key=idempotency_key)
+        case = _draft(item, version, Applicant(person), submitted_by=clerk, channel=Channel.WINDOW)
+        return _submit_whole(clerk, case, form or {}, scans, source=MaterialSource.PAPER, key=key)
+
+    return _once(clerk, key, take_in)[0]
 
 
 # --- staff work on tasks ------------------------------------------------------------------
@@ -727,7 +836,7 @@ def resubmit(actor: Account, case: Case) -> Case:
     changed = case.materials.filter(added_at__gt=request.requested_at).exists()
     if not changed and any(fault["material"] for fault in request.faults):
         raise DomainError.of("materials", "请先按补正告知上传更正后的材料")
-    missing = _missing_materials(case)
+    missing = _missing_materials(case, _current_material_names(case))
     if missing:
         raise DomainError.of("materials", f"请提交以下必需材料：{'、'.join(missing)}")
     request.answered_at = timezone.now()

@@ -51,17 +51,21 @@ def published_version(service_item: ServiceItem) -> ServiceItemVersion | None:
 
 def guide_of(implementation_code: str) -> tuple[ServiceItem, ServiceItemVersion]:
     """The published guide of an implementation, for the public page and the API."""
-    item = (
-        ServiceItem.objects.select_related(
-            "catalog_item", "catalog_item__main_item", "agency", "region"
+    version = (
+        ServiceItemVersion.objects.select_related(
+            "service_item__catalog_item__main_item",
+            "service_item__agency",
+            "service_item__region",
         )
-        .filter(implementation_code=implementation_code)
-        .first()
+        .filter(
+            service_item__implementation_code=implementation_code,
+            status=VersionStatus.PUBLISHED,
+        )
+        .first()  # at most one published version per item (a constraint)
     )
-    version = published_version(item) if item else None
     if version is None:
         raise NotFound(f"事项 {implementation_code}")
-    return item, version
+    return version.service_item, version
 
 
 def other_levels(item: ServiceItem) -> list[SearchEntry]:

@@ -46,11 +46,16 @@ def chain_hash(previous_hash: str, record: AuditRecord) -> str:
 
 
 def _head() -> AuditHead:
-    AuditHead.objects.get_or_create(pk=1)
-    return AuditHead.objects.select_for_update().get(pk=1)
+    """The locked head of the chain; made on first use."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(pk=1)
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
 
 
-@transaction.atomic
+# No savepoint of its own: a record that fails to append must fail the caller's change too.
+@transaction.atomic(savepoint=False)
 def record_audit(
     action: str, *, actor: str = "", target: str = "", address: str = "", detail: dict | None = None
 ) -> AuditRecord:

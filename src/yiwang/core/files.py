@@ -90,15 +90,12 @@ def store(data: bytes, *, name: str, field: str = "file") -> StoredFile:
     content_type = _checked_type(data, name, field)
     digest = sm3_hex(data)
     # The blob first: a row must never point at nothing; a blob without a row is harmless.
-    _write_blob(StoredFile(sm3=digest).storage_name, data)
-    stored, _ = StoredFile.objects.get_or_create(
-        sm3=digest,
-        defaults={
-            "size": len(data),
-            "content_type": content_type,
-            "extension": ACCEPTED[content_type],
-        },
+    stored = StoredFile(
+        sm3=digest, size=len(data), content_type=content_type, extension=ACCEPTED[content_type]
     )
+    _write_blob(stored.storage_name, data)
+    # One round trip: the same digest is the same content, so an existing row is this row.
+    StoredFile.objects.bulk_create([stored], ignore_conflicts=True)
     return stored
 
 

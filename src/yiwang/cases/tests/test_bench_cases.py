@@ -31,6 +31,8 @@ def test_bench_cases_prints_one_json_object_last(tmp_path):
     assert params["concurrency"] == 4 and params["workers"] == 2
     assert metrics["submission_failures"] == 0 and metrics["progress_failures"] == 0
     assert metrics["submissions_per_s"] > 0 and floor["submissions_per_s"] > 0
+    assert metrics["step_by_step_submission_failures"] == 0
+    assert metrics["step_by_step_submissions_per_s"] > 0
     assert metrics["submission_p95_ms"] >= metrics["submission_p50_ms"] > 0
     assert metrics["progress_p95_ms"]["2000"] >= metrics["progress_p50_ms"]["2000"] > 0
     assert metrics["red_list_p95_ms"] >= metrics["red_list_p50_ms"] > 0

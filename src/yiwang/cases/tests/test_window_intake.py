@@ -11,7 +11,7 @@ from yiwang.identity.models import Account
 from yiwang.identity.tests.factories import PASSWORD, id_number, in_registry
 
 pytestmark = pytest.mark.django_db
-SCANS = {"食品经营许可申请书": ("scan-001.pdf", PDF)}
+SCANS = [services.Upload("食品经营许可申请书", "scan-001.pdf", PDF)]
 
 
 def test_a_walk_in_becomes_the_same_case_online(food_item, office):

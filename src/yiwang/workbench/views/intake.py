@@ -122,13 +122,12 @@ def _read_upload(upload: UploadedFile) -> bytes:
     return upload.read(settings.MAX_UPLOAD_BYTES + 1)
 
 
-def _scans(request: HttpRequest, rows: list[ScanRow]) -> dict[str, tuple[str, bytes]]:
-    scans = {}
-    for row in rows:
-        upload = request.FILES.get(row.input_name)
-        if upload is not None:
-            scans[row.name] = (upload.name or f"{row.input_name}.pdf", _read_upload(upload))
-    return scans
+def _scans(request: HttpRequest, rows: list[ScanRow]) -> list[services.Upload]:
+    return [
+        services.Upload(row.name, upload.name or f"{row.input_name}.pdf", _read_upload(upload))
+        for row in rows
+        if (upload := request.FILES.get(row.input_name)) is not None
+    ]
 
 
 def _idempotency_key(request: HttpRequest) -> str:
@@ -157,7 +156,7 @@ def _missing_names(message: str) -> list[str]:
     return message.split("：", 1)[1].split("、") if "：" in message else []
 
 
-def _place(error: DomainError, rows: list[ScanRow], scans: dict) -> Placed:
+def _place(error: DomainError, rows: list[ScanRow], scans: list[services.Upload]) -> Placed:
     placed = Placed()
     for problem in error.errors:
         if problem.field in CARD_FIELDS:
@@ -179,11 +178,12 @@ def _place(error: DomainError, rows: list[ScanRow], scans: dict) -> Placed:
     return placed
 
 
-def _beside_scan(message: str, rows: list[ScanRow], scans: dict) -> bool:
+def _beside_scan(message: str, rows: list[ScanRow], scans: list[services.Upload]) -> bool:
     """The file store names the file it refused: show the reason beside that material."""
     shown = False
+    filenames = {scan.material: scan.filename for scan in scans}
     for row in rows:
-        filename = scans.get(row.name, ("", b""))[0]
+        filename = filenames.get(row.name, "")
         if filename and f"“{filename}”" in message:
             row.errors.append(message)
             shown = True
@@ -212,12 +212,12 @@ def _page(
     *,
     reading: CardReading | None = None,
     error: DomainError | None = None,
-    scans: dict | None = None,
+    scans: list[services.Upload] | None = None,
 ) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     item, guide, item_error = _chosen(request, code)
     rows = _scan_rows(guide) if guide else []
-    placed = _place(error, rows, scans or {}) if error else Placed()
+    placed = _place(error, rows, scans or []) if error else Placed()
     posted = request.method == "POST"
     entries = _window_items(request, query)
     context = {
