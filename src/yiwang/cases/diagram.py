@@ -133,6 +133,7 @@ class Node:
     kind: str  # start, end, event, task, exclusive, parallel, gateway
     name: str
     box: Box
+    instances: str = ""  # multi-instance task: "parallel" or "sequential"
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,15 @@ def _nodes(process: ET.Element, shapes: Mapping[str, Box]) -> Iterable[Node]:
     for element in process:
         kind, node_id = _kind(element.tag), element.get("id", "")
         if kind and node_id in shapes:  # a node without bounds cannot be placed, so skip it
-            yield Node(node_id, kind, (element.get("name") or "").strip(), shapes[node_id])
+            name = (element.get("name") or "").strip()
+            yield Node(node_id, kind, name, shapes[node_id], _instances(element))
+
+
+def _instances(element: ET.Element) -> str:
+    loop = element.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    if loop is None:
+        return ""
+    return "sequential" if loop.get("isSequential") == "true" else "parallel"
 
 
 def _flows(process: ET.Element, edges: Mapping[str, tuple[Point, ...]]) -> Iterable[Flow]:
@@ -583,7 +592,20 @@ def _task(node: Node, style: Style) -> str:
     ]
     if style.tick:
         parts.append(_tick_badge(box.right - 2, box.y + 2, style.stroke))
+    if node.instances:
+        parts.append(_instances_marker(box, node.instances, style.stroke))
     return "".join(parts)
+
+
+def _instances_marker(box: Box, instances: str, colour: str) -> str:
+    """BPMN's multi-instance marker at the bottom centre: three bars, upright when parallel."""
+    top = box.bottom - 13
+    if instances == "parallel":
+        bars = "".join(f"M{_n(box.cx + dx)},{_n(top)} v10 " for dx in (-4, 0, 4))
+    else:
+        bars = "".join(f"M{_n(box.cx - 5)},{_n(top + dy)} h10 " for dy in (1, 5, 9))
+    attrs = {"d": bars.strip(), "stroke": colour, "stroke-width": 1.5, "fill": "none"}
+    return _el("path", {**attrs, "class": f"bpmn-instances {instances}"})
 
 
 def _tick_badge(cx: float, cy: float, colour: str) -> str:

@@ -11,14 +11,15 @@ from yiwang.identity import selectors as identity
 from yiwang.identity.constants import Role
 from yiwang.identity.models import Account
 
+APPLICANT_LANE = "applicant"
+PARTNER_LANE = "partner_reviewer"
 LANE_ROLES = {
     "window_clerk": Role.WINDOW_CLERK,
     "reviewer": Role.REVIEWER,
-    "partner_reviewer": Role.REVIEWER,
+    PARTNER_LANE: Role.REVIEWER,
     "approver": Role.APPROVER,
 }
-APPLICANT_LANE = "applicant"
-AGENCY_OWN_LANES = {"partner_reviewer"}
+AGENCY_OWN_LANES = {PARTNER_LANE}
 
 
 def may_work_on(actor: Account, task: CaseTask) -> bool:

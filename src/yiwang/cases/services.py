@@ -49,7 +49,7 @@ from yiwang.cases.models import (
     FeeOrder,
 )
 from yiwang.cases.notices import Notice, NoticeKind, render_pdf
-from yiwang.cases.permissions import APPLICANT_LANE, may_work_on
+from yiwang.cases.permissions import APPLICANT_LANE, PARTNER_LANE, may_work_on
 from yiwang.cases.plugins import HeldMaterial, couriers, material_providers, payment_providers
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.constants import OnlineDepth
@@ -442,7 +442,7 @@ def _sync_tasks(case: Case, running) -> None:
             spec=task.spec,
             name=task.name,
             lane=task.lane,
-            agency=_lane_agency(case, task.lane),
+            agency_id=_lane_agency_id(case, task),
         )
         for task in ready.values()
         if task.task_id not in known
@@ -450,12 +450,13 @@ def _sync_tasks(case: Case, running) -> None:
     case.workflow_state = workflow.dumps(running)
 
 
-def _lane_agency(case: Case, lane: str) -> Organization | None:
-    if lane == APPLICANT_LANE:
+def _lane_agency_id(case: Case, task: workflow.ReadyTask) -> int | None:
+    """Whose task it is: the case's agency, or the partner its review instance was made for."""
+    if task.lane == APPLICANT_LANE:
         return None
-    if lane == "partner_reviewer":
-        return case.partner_agencies.order_by("pk").first()
-    return case.agency
+    if task.lane == PARTNER_LANE:
+        return task.instance
+    return case.agency_id
 
 
 def _claim_key(actor: Account, case: Case, key: str) -> Case | None:
@@ -726,17 +727,14 @@ def _accept(actor, case: Case, task: CaseTask, mode: str, partners, reason: str)
     guide = case.guide
     if mode not in AcceptanceMode.values:
         raise DomainError.of("mode", "受理方式无效")
-    if case.process == "joint":
-        if not partners:
-            raise DomainError.of("partner_agencies", "联办件须指定至少一个协办部门")
-        case.partner_agencies.set(partners)
+    partner_ids = _partner_ids(case, partners)
     case.acceptance_mode = mode
     if case.status == CaseStatus.ACCEPTED:  # accepted again after a review sent it back
         _finish_task(actor, case, task, Outcome.ACCEPT)
         _event(case, actor, "reaccepted", reason=reason)
         return
     _accept_clock(case, guide)
-    _finish_task(actor, case, task, Outcome.ACCEPT)
+    _finish_task(actor, case, task, Outcome.ACCEPT, partners=partner_ids)
     if mode == AcceptanceMode.PLEDGE or case.process == "immediate":
         # 告知承诺制 and 即办件: approved on the spot (a pledge is verified later).
         _close_open_tasks(case)
@@ -744,6 +742,17 @@ def _accept(actor, case: Case, task: CaseTask, mode: str, partners, reason: str)
         return
     _move(case, actor, CaseStatus.ACCEPTED, "accepted", reason=reason, mode=mode)
     _issue(case, NoticeKind.ACCEPTANCE, deadline=case.due_on)
+
+
+def _partner_ids(case: Case, partners) -> list[int]:
+    """联办件: the partner departments, each of which reviews in parallel with the lead."""
+    if case.process != "joint":
+        return []
+    ids = sorted({partner.pk for partner in partners} - {case.agency_id})
+    if not ids:
+        raise DomainError.of("partner_agencies", "联办件须指定至少一个牵头部门以外的协办部门")
+    case.partner_agencies.set(ids)
+    return ids
 
 
 def _close_open_tasks(case: Case) -> None:

@@ -2,8 +2,10 @@
 
 A template is a BPMN 2.0 file in processes/ whose lanes are role codes (window_clerk, reviewer,
 partner_reviewer, approver, applicant) and whose gateways read the `outcome` a task completed
-with. The running state is SpiffWorkflow's own serialization, gzipped into the case row, so a
-case resumes exactly where it stopped and one transaction moves both the case and its process.
+with. The partner review of 联办件 is a parallel multi-instance task over the `partners` the
+acceptance names: one instance, and one task, per partner department. The running state is
+SpiffWorkflow's own serialization, gzipped into the case row, so a case resumes exactly where
+it stopped and one transaction moves both the case and its process.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class ReadyTask:
     spec: str  # the BPMN element id, e.g. "accept"
     name: str  # its Chinese name, e.g. "受理"
     lane: str  # the role code of its lane
+    instance: object = None  # in a multi-instance task, this instance's item (a partner's id)
 
 
 @cache
@@ -67,9 +70,22 @@ def loads(state: bytes) -> BpmnWorkflow:
 
 def ready_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
     return [
-        ReadyTask(task.id, task.task_spec.bpmn_id, task.task_spec.bpmn_name, task.task_spec.lane)
+        ReadyTask(
+            task.id,
+            task.task_spec.bpmn_id,
+            task.task_spec.bpmn_name,
+            task.task_spec.lane,
+            _instance_item(task),
+        )
         for task in workflow.get_tasks(state=TaskState.READY, manual=True)
     ]
+
+
+def _instance_item(task) -> object:
+    """The item a multi-instance task's instance was made for (its inputDataItem), else None.
+    Read through the parent's spec: task data also carries it on to later tasks."""
+    item = getattr(task.parent.task_spec, "input_item", None) if task.parent else None
+    return task.data.get(item.bpmn_id) if item is not None else None
 
 
 def complete(workflow: BpmnWorkflow, task_id: UUID, **data) -> None:

@@ -25,8 +25,8 @@ def submitted_case(person, item, *, key: str = ""):
     return services.submit(person.account, case, idempotency_key=key)
 
 
-def open_task(case, spec: str):
-    return case.tasks.get(spec=spec, status__in=OPEN_TASK_STATUSES)
+def open_task(case, spec: str, **lookup):
+    return case.tasks.get(spec=spec, status__in=OPEN_TASK_STATUSES, **lookup)
 
 
 def approved_case(person, item, office):

@@ -173,3 +173,12 @@ def test_samples_are_written_for_people_to_look_at():
         svg = render_svg(process_xml(name), active=active, done=done, lane_labels=LANE_LABELS)
         (ARTIFACTS / f"diagram-{name}.svg").write_text(svg, encoding="utf-8")
         assert ET.parse(ARTIFACTS / f"diagram-{name}.svg").getroot().tag == f"{SVG}svg"
+
+
+def test_a_multi_instance_task_carries_the_parallel_marker():
+    marked = {
+        element_id
+        for element_id, group in nodes_by_id(draw("joint")).items()
+        if any(path.get("class") == "bpmn-instances parallel" for path in group.iter(f"{SVG}path"))
+    }
+    assert marked == {"partner_review"}

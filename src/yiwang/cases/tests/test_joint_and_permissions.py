@@ -44,6 +44,41 @@ def test_joint_cases_review_in_parallel_and_join_before_the_decision(
     assert case.status == CaseStatus.APPROVED
 
 
+def test_every_partner_department_reviews_in_its_own_parallel_instance(
+    applicant, joint_item, office, world
+):
+    city = staff("city-reviewer", Role.REVIEWER, world.city, world.city_agency)
+    province = staff("province-reviewer", Role.REVIEWER, world.province, world.province_agency)
+    case = submitted_case(applicant, joint_item)
+    accept = open_task(case, "accept")
+    with pytest.raises(DomainError, match="牵头部门以外"):  # the lead is no partner of itself
+        services.decide_acceptance(
+            office.clerk, accept, "accept", partner_agencies=[world.county_agency]
+        )
+    partners = [world.province_agency, world.city_agency, world.county_agency]
+    services.decide_acceptance(office.clerk, accept, "accept", partner_agencies=partners)
+    sides = case.tasks.filter(spec="partner_review").order_by("agency_id")
+    assert [task.agency for task in sides] == [world.province_agency, world.city_agency]
+    assert set(case.partner_agencies.all()) == {world.province_agency, world.city_agency}
+    city_task = open_task(case, "partner_review", agency=world.city_agency)
+    province_task = open_task(case, "partner_review", agency=world.province_agency)
+    assert list(selectors.tasks_for(city)) == [city_task]
+    assert list(selectors.tasks_for(province)) == [province_task]
+    with pytest.raises(DomainError, match="权限"):
+        services.review(city, province_task, "pass")
+    services.review(city, city_task, "pass", opinion="同意")
+    services.review(office.reviewer, open_task(case, "review"), "pass")
+    assert not case.tasks.filter(spec="decide").exists()  # the province has not reviewed yet
+    services.review(province, province_task, "pass", opinion="同意")
+    decide = open_task(case, "decide")
+    assert decide.agency == world.county_agency
+    services.decide(office.approver, decide, "approve", basis="三部门审查通过")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+    reviews = case.events.filter(action="review_pass").values_list("actor__username", flat=True)
+    assert sorted(reviews) == sorted([city.username, province.username, "reviewer"])
+
+
 def test_applicants_reach_only_their_own_cases(applicant, other_applicant, food_item):
     case = submitted_case(applicant, food_item)
     assert selectors.case_for_applicant(applicant.account, case.number) == case

@@ -280,7 +280,7 @@ def test_a_joint_case_is_accepted_with_a_partner_department(client, office, appl
     )
 
     assert without.status_code == 400
-    assert "联办件须指定至少一个协办部门" in without.content.decode()
+    assert "联办件须指定至少一个牵头部门以外的协办部门" in without.content.decode()
     assert stranger.status_code == 400
     assert "协办部门须为本级或上级的其他部门" in stranger.content.decode()
     assert accepted.status_code == 302
