@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from yiwang.catalog.tests.factories import CatalogWorld
+from yiwang.core import keys
 from yiwang.identity.testing import ListedSessionClient
 
 
@@ -15,10 +16,13 @@ def world(db) -> CatalogWorld:
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters and single-use markers live in the cache: each test starts clean."""
+    """Rate-limit counters and single-use markers live in the cache, unwrapped data keys in
+    the process: each test's database starts without them, so each test starts clean."""
     cache.clear()
+    keys.forget_keys()
     yield
     cache.clear()
+    keys.forget_keys()
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ builds the world and the synthetic cases (cases.scale), then measures:
   leaves them) apply through HTTP at a fixed concurrency against gunicorn on loopback, each
   with a PDF of its own and an Idempotency-Key: in one request (POST /api/applications: form,
   file, submission — the headline figure), and the portal's way in three (POST /api/cases,
-  upload, submit). The floor is a bare Django view doing the same INSERTs in one request
-  (case, material row, trail event, outbox event, an audit-like row) with no checks and no
-  engine, served by the same gunicorn, driven alike.
+  upload, submit). The floor is a bare Django view taking the same request and writing the
+  same rows as 一次提交 (file blob and row, case, two materials, two trail events, the task,
+  the outbox event, the counter serial and number, an audit-like record behind a locked head
+  in twin tables) with no checks, no lookups and no engine, served by the same gunicorn,
+  driven alike.
 - **public progress** (every size): GET /api/progress?number=…&id_tail=… one at a time, next
   to the floor: the very SQL the lookup issues, captured in-process and replayed.
 - **red list** (largest size): selectors.red_cases(agency, today)[:50] in-process for the
@@ -44,6 +46,8 @@ import dj_database_url
 import psycopg
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, reset_queries, transaction
 from django.db.models import Count, Max, Min
@@ -56,10 +60,10 @@ from django.views.decorators.http import require_POST
 
 from yiwang.cases import scale, selectors
 from yiwang.cases.constants import OPEN_STATUSES, CaseStatus, Channel, MaterialSource, SubjectKind
-from yiwang.cases.models import Case, CaseEvent, CaseMaterial
-from yiwang.core import files
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseNumberCounter, CaseTask
 from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
-from yiwang.core.models import Event
+from yiwang.core.crypto import sm3_hex
+from yiwang.core.models import Event, StoredFile
 from yiwang.identity import services as identity
 from yiwang.identity.models import Account, SessionRecord
 from yiwang.regions.models import Organization
@@ -70,6 +74,8 @@ SLICES = 5  # platform and floor submissions alternate in this many slices each
 WARM_LOOKUPS = 50  # progress lookups of other cases before the timed ones
 FLOOR_TOPIC = "bench.floor_submitted"
 FLOOR_AUDIT_TABLE = "cases_bench_floor_audit"
+FLOOR_AUDIT_HEAD = "cases_bench_floor_audit_head"
+FLOOR_COUNTER = "BENCHFLOOR"  # the floor's own serials in the case counter table
 SERVER_SETTINGS = "yiwang.settings.dev"
 FLOOR_SETTINGS = "yiwang_cases_bench_floor"
 FLOOR_SETTINGS_SOURCE = f'''"""The floor server: the platform's settings, bare view only."""
@@ -283,18 +289,20 @@ def apply_step_by_step(browser: Browser, item: scale.BenchItem, pdf: bytes) -> s
     return "" if status == 200 else _failure("POST submit", status, body)
 
 
-def apply_floor(browser: Browser, item: scale.BenchItem, sm3: str) -> str:
+def apply_floor(browser: Browser, item: scale.BenchItem, pdf: bytes) -> str:
+    """The same request body as 一次提交, plus what the bare view cannot look up itself."""
     fields = {
-        "service_item": item.service_item_id,
-        "version": item.version_id,
-        "agency": item.agency_id,
+        "implementation_code": item.implementation_code,
+        "form": "{}",
+        "material_names": item.material,
+        "service_item": str(item.service_item_id),
+        "version": str(item.version_id),
+        "agency": str(item.agency_id),
         "region_code": item.region_code,
         "process": item.process,
-        "material": item.material,
-        "file": sm3,
     }
-    body = urllib.parse.urlencode(fields).encode()
-    status, answer = browser.post("/bench/floor/submit", body, "application/x-www-form-urlencoded")
+    form, content_type = _multipart(fields, "材料.pdf", pdf, file_field="files")
+    status, answer = browser.post("/bench/floor/submit", form, content_type)
     return "" if status == 201 else _failure("POST floor", status, answer)
 
 
@@ -334,13 +342,21 @@ def _drive(
 
 @require_POST
 def floor_submit(request: HttpRequest) -> HttpResponse:
-    """The rows a submission leaves, and nothing else: no validation, no engine, no counter."""
+    """The rows a one-request submission writes, written bare: the file (SM3-named blob and
+    row), the case, its uploaded and held materials, two trail events, the first task, the
+    outbox event, a counter serial and the number, an audit-like record behind a locked head.
+    No validation, no prefill, no provider, no engine, no response schema."""
     if not request.user.is_authenticated:
         return HttpResponse(status=403)
-    data, now, person = request.POST, timezone.now(), request.user
+    data, person, now = request.POST, request.user, timezone.now()
+    content = request.FILES["files"].read()
+    stored = StoredFile(sm3=sm3_hex(content), size=len(content), content_type="application/pdf")
+    stored.extension = "pdf"
+    if not default_storage.exists(stored.storage_name):
+        default_storage.save(stored.storage_name, ContentFile(content))
     with transaction.atomic():
+        StoredFile.objects.bulk_create([stored], ignore_conflicts=True)
         case = Case.objects.create(
-            number=f"F{uuid.uuid4().hex[:23]}",
             service_item_id=data["service_item"],
             version_id=data["version"],
             agency_id=data["agency"],
@@ -351,31 +367,57 @@ def floor_submit(request: HttpRequest) -> HttpResponse:
             submitted_by=person,
             channel=Channel.ONLINE,
             status=CaseStatus.SUBMITTED,
-            idempotency_key=f"floor-{uuid.uuid4().hex}",
+            idempotency_key=request.headers.get("Idempotency-Key", uuid.uuid4().hex),
             submitted_at=now,
             due_on=timezone.localdate() + timedelta(days=7),
             warn_on=timezone.localdate() + timedelta(days=6),
         )
-        CaseMaterial.objects.create(
-            case=case, name=data["material"], source=MaterialSource.UPLOAD, file_id=data["file"]
+        CaseMaterial.objects.bulk_create(
+            [
+                CaseMaterial(case=case, name=data["material_names"], file=stored),
+                CaseMaterial(case=case, name="居民身份证", source=MaterialSource.HELD),
+            ]
         )
-        CaseEvent.objects.create(
+        CaseEvent.objects.bulk_create(
+            CaseEvent(case=case, occurred_at=now, actor=person, action=action, to_status=to)
+            for action, to in (("material_added", ""), ("submitted", CaseStatus.SUBMITTED))
+        )
+        CaseTask.objects.create(
             case=case,
-            occurred_at=now,
-            actor=person,
-            actor_label=str(person),
-            action="submitted",
-            from_status=CaseStatus.DRAFT,
-            to_status=CaseStatus.SUBMITTED,
+            task_id=uuid.uuid4(),
+            spec="accept",
+            lane="window_clerk",
+            agency_id=case.agency_id,
         )
         Event.objects.create(topic=FLOOR_TOPIC, payload={"case": str(case.uid)})
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {FLOOR_AUDIT_TABLE} (sequence, occurred_at, actor, action, target, "
-                "address, detail, previous_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [case.pk, now, str(person), "case.submitted", case.number, "", "{}", "0" * 64, ""],
-            )
-    return JsonResponse({"number": case.number}, status=201)
+        serial = CaseNumberCounter.next(timezone.localdate(), FLOOR_COUNTER)
+        Case.objects.filter(pk=case.pk).update(number=f"F{serial:023d}")
+        _floor_audit(case, person, now)
+    return JsonResponse({"uid": str(case.uid)}, status=201)
+
+
+def _floor_audit(case: Case, person, now) -> None:
+    """What record_audit writes, in the twin tables: lock the head, append, move the head."""
+    with connection.cursor() as cursor:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cursor.execute(f"SELECT sequence, hash FROM {FLOOR_AUDIT_HEAD} WHERE id = 1{lock}")
+        sequence, previous = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {FLOOR_AUDIT_TABLE} (sequence, occurred_at, actor, action, target, "
+            "address, detail, previous_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                sequence + 1,
+                now,
+                str(person),
+                "case.submitted",
+                str(case.uid),
+                "",
+                "{}",
+                previous,
+                "",
+            ],
+        )
+        cursor.execute(f"UPDATE {FLOOR_AUDIT_HEAD} SET sequence = %s WHERE id = 1", [sequence + 1])
 
 
 def floor_health(request: HttpRequest) -> JsonResponse:
@@ -388,19 +430,23 @@ urlpatterns = [
 ]
 
 
-def _floor_audit_table() -> None:
-    """A twin of the audit table for the floor's audit-like row (the real chain stays whole)."""
+def _floor_audit_tables() -> None:
+    """Twins of the audit chain's tables for the floor (the real chain stays whole)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {FLOOR_AUDIT_TABLE} "
-                "(LIKE core_auditrecord INCLUDING ALL)"
-            )
-        else:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {FLOOR_AUDIT_TABLE} AS "
-                "SELECT * FROM core_auditrecord WHERE 0"
-            )
+        for twin, original in (
+            (FLOOR_AUDIT_TABLE, "core_auditrecord"),
+            (FLOOR_AUDIT_HEAD, "core_audithead"),
+        ):
+            if connection.vendor == "postgresql":
+                cursor.execute(f"CREATE TABLE IF NOT EXISTS {twin} (LIKE {original} INCLUDING ALL)")
+            else:
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {twin} AS SELECT * FROM {original} WHERE 0"
+                )
+        cursor.execute(f"DELETE FROM {FLOOR_AUDIT_HEAD}")
+        cursor.execute(
+            f"INSERT INTO {FLOOR_AUDIT_HEAD} (id, sequence, hash) VALUES (1, 0, %s)", ["0" * 64]
+        )
 
 
 # --- measurements -------------------------------------------------------------------------
@@ -439,8 +485,7 @@ def _submissions(world: scale.World, options: dict, log) -> tuple[dict, dict]:
     people = Account.objects.filter(pk__in=world.applicant_ids).order_by("pk")[:concurrency]
     sessions = [signed_in_session(person) for person in people]
     items, run = world.items, uuid.uuid4().hex[:12]
-    sm3 = files.store(_pdf(run, -1), name="floor.pdf").sm3
-    _floor_audit_table()
+    _floor_audit_tables()
 
     def one_request(browser: Browser, index: int) -> str:
         return apply_in_one_request(browser, items[index % len(items)], _pdf(run, index))
@@ -449,7 +494,7 @@ def _submissions(world: scale.World, options: dict, log) -> tuple[dict, dict]:
         return apply_step_by_step(browser, items[index % len(items)], _pdf(run, -2 - index))
 
     def floor(browser: Browser, index: int) -> str:
-        return apply_floor(browser, items[index % len(items)], sm3)
+        return apply_floor(browser, items[index % len(items)], _pdf(run, -(10**7) - index))
 
     log(f"submissions: {total} of each kind through HTTP at concurrency {concurrency}")
     tallies = {"one request": _Tally(), "three steps": _Tally(), "floor": _Tally()}

@@ -166,7 +166,7 @@ PROGRESS_REFUSAL = "办件编号与证件号码后六位（或验证码）不匹
 
 def case_by_number(number: str) -> Case | None:
     return (
-        Case.objects.select_related("applicant", "organization", "agency")
+        Case.objects.select_related("applicant", "organization", "agency", "version")
         .filter(number=(number or "").strip())
         .first()
     )

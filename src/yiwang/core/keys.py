@@ -87,6 +87,30 @@ def _unwrap(key: DataKey, master: bytes) -> bytes:
     return crypto.sm4_gcm_decrypt(master, bytes(key.wrapped), _aad(key.purpose, key.version))
 
 
+# Unwrapped data keys by (purpose, version). A version's key never changes once committed
+# (rotation adds versions, a master-key rewrap re-wraps the same key), so a process keeps
+# what it read, and opening a sealed value or computing an index needs no query. Only keys
+# seen committed are kept: one made in a transaction that rolls back is never remembered.
+_unwrapped: dict[tuple[str, int], bytes] = {}
+
+
+def _remember(key: DataKey, plain: bytes) -> bytes:
+    transaction.on_commit(lambda: _unwrapped.setdefault((key.purpose, key.version), plain))
+    return plain
+
+
+def forget_keys() -> None:
+    """Drop the unwrapped keys this process holds (tests, whose databases come and go)."""
+    _unwrapped.clear()
+
+
+def _stored_key(purpose: str, version: int, master: bytes) -> bytes | None:
+    if (purpose, version) in _unwrapped:
+        return _unwrapped[(purpose, version)]
+    key = DataKey.objects.filter(purpose=purpose, version=version).first()
+    return _remember(key, _unwrap(key, master)) if key else None
+
+
 @transaction.atomic
 def rotate(purpose: str) -> DataKey:
     """A new data key version for `purpose`; the previous one is retired from sealing."""
@@ -113,19 +137,27 @@ class Sealer:
     def __init__(self, purpose: str) -> None:
         self.purpose = purpose
         self._master = master_key()
-        self._current = _current(purpose)
-        self._keys = {self._current.version: _unwrap(self._current, self._master)}
+        self._keys: dict[int, bytes] = {}  # this Sealer's own, for a batch inside a transaction
+
+    @cached_property
+    def _current_version(self) -> int:
+        """The version sealing uses: read each time a Sealer first seals, so a rotation in
+        another process is followed."""
+        return _current(self.purpose).version
 
     @cached_property
     def _index_key(self) -> bytes:
         index_purpose = self.purpose + INDEX_SUFFIX
-        index_key = DataKey.objects.filter(purpose=index_purpose, version=1).first()
-        return _unwrap(index_key or rotate(index_purpose), self._master)
+        stored = _stored_key(index_purpose, 1, self._master)
+        if stored is None:
+            made = rotate(index_purpose)
+            stored = _remember(made, _unwrap(made, self._master))
+        return stored
 
     def seal(self, plaintext: str, *, context: str = "") -> str:
         """base64 of prefix ‖ key version ‖ SM4-GCM blob."""
-        version = self._current.version
-        blob = crypto.sm4_gcm_encrypt(self._keys[version], plaintext.encode(), context.encode())
+        version = self._current_version
+        blob = crypto.sm4_gcm_encrypt(self._key(version), plaintext.encode(), context.encode())
         return base64.b64encode(SEAL_PREFIX + struct.pack(">I", version) + blob).decode()
 
     def open(self, sealed: str, *, context: str = "") -> str:
@@ -141,10 +173,10 @@ class Sealer:
 
     def _key(self, version: int) -> bytes:
         if version not in self._keys:
-            key = DataKey.objects.filter(purpose=self.purpose, version=version).first()
+            key = _stored_key(self.purpose, version, self._master)
             if key is None:
                 raise crypto.CryptoError(f"{self.purpose} 的第{version}版密钥不存在")
-            self._keys[version] = _unwrap(key, self._master)
+            self._keys[version] = key
         return self._keys[version]
 
 

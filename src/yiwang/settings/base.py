@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "yiwang.registries",
     "yiwang.identity",
     "yiwang.cases",
+    "yiwang.licenses",
     "yiwang.notifications",
     "yiwang.portal",
     "yiwang.workbench",

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from yiwang.core import crypto, keys
 from yiwang.core.models import DataKey
@@ -75,3 +77,33 @@ def test_the_local_file_provider_is_refused_in_production(settings):
     settings.PROFILE = "production"
     with pytest.raises(ImproperlyConfigured, match="demo plugin"):
         keys.master_key()
+
+
+def test_a_committed_key_is_kept_unwrapped_so_opening_needs_no_query(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sealed = keys.seal("test.cached", "甲")
+        index = keys.blind_index("test.cached", "甲")
+    with CaptureQueriesContext(connection) as queries:
+        assert keys.open_sealed("test.cached", sealed) == "甲"
+        assert keys.blind_index("test.cached", "甲") == index
+    assert not queries.captured_queries
+    keys.rotate("test.cached")  # sealing follows a rotation at once
+    assert (
+        keys.seal("test.cached", "乙") != sealed
+        and keys.open_sealed("test.cached", keys.seal("test.cached", "乙")) == "乙"
+    )
+
+
+def test_a_key_made_in_a_rolled_back_transaction_is_never_remembered(
+    django_capture_on_commit_callbacks,
+):
+    callbacks = django_capture_on_commit_callbacks(execute=True)
+    with callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        keys.seal("test.rolled-back", "甲")
+        raise RuntimeError("the change fails")
+    assert not DataKey.objects.filter(purpose="test.rolled-back").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        sealed = keys.seal("test.rolled-back", "乙")  # a new key of the same version
+    assert keys.open_sealed("test.rolled-back", sealed) == "乙"

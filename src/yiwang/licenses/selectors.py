@@ -1,0 +1,73 @@
+"""Reads of the e-license library: a license by identifier (one unique-index lookup), a
+holder's licenses by blind index, the license types a material accepts, and the trust list."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from yiwang.catalog.models import CatalogItem
+from yiwang.core.keys import Sealer
+from yiwang.licenses import identifiers, signing
+from yiwang.licenses.constants import HOLDER_ID_PURPOSE
+from yiwang.licenses.models import License, LicenseType, Seal
+
+VERIFICATION_JOINS = ("license_type", "issuer", "seal", "seal__agency")
+
+
+def license_by_identifier(identifier: str, *, field: str = "identifier") -> License | None:
+    """The license an identifier names, with what verification reads. A malformed identifier
+    is refused (DomainError on `field`) before the database is asked."""
+    normalized = str(identifiers.parse_identifier(identifier, field=field))
+    try:  # get(), not first(): no ORDER BY to compile and run on the hot path
+        return License.objects.select_related(*VERIFICATION_JOINS).get(identifier=normalized)
+    except License.DoesNotExist:
+        return None
+
+
+def holder_index(holder_kind: str, holder_id: str) -> str:
+    """The blind index licenses of this holder are filed under. For a person it equals the
+    index their account and population record carry."""
+    return Sealer(HOLDER_ID_PURPOSE[holder_kind]).index(holder_id)
+
+
+def licenses_held(index: str) -> QuerySet[License]:
+    """A holder's licenses (我的证照), newest first, through the (holder, type) index."""
+    return (
+        License.objects.select_related("license_type", "issuer")
+        .filter(holder_id_index=index)
+        .order_by("-issued_on", "-id")
+    )
+
+
+def license_types_for_material(catalog_item: CatalogItem, material_name: str) -> QuerySet:
+    """The license types that satisfy a material of a catalog item (免提交)."""
+    return LicenseType.objects.filter(
+        materials__catalog_item=catalog_item, materials__material_name=material_name
+    ).order_by("code")
+
+
+def trusted_seal(seal: Seal) -> signing.TrustedSeal:
+    return signing.TrustedSeal(
+        seal_id=seal.key_id,
+        issuer_uscc=seal.agency.uscc,
+        issuer_name=seal.agency.name,
+        seal_name=seal.name,
+        public_key_pem=seal.public_key_pem,
+        valid_from=seal.valid_from,
+        valid_until=seal.valid_until,
+        revoked_at=seal.revoked_at,
+    )
+
+
+def trust_list() -> signing.TrustList:
+    """Every seal this platform ever made: revoked ones too, since what they signed before
+    their revocation still verifies."""
+    seals = Seal.objects.select_related("agency").order_by("pk")
+    return signing.TrustList(trusted_seal(seal) for seal in seals.iterator(chunk_size=1000))
+
+
+def trust_list_document() -> dict:
+    """The trust list as published at the well-known URL (JSON)."""
+    return trust_list().to_document(platform=settings.PUBLIC_BASE_URL, generated_at=timezone.now())
