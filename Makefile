@@ -26,6 +26,7 @@ demo: migrate
 	$(BIN)/yiwang load_demo
 	$(BIN)/yiwang registries generate --persons 500 --organizations 100
 	$(BIN)/yiwang identity demo
+	$(BIN)/yiwang licenses demo
 
 run: demo
 	@$(BIN)/yiwang collectstatic --noinput -v0

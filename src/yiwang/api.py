@@ -6,6 +6,8 @@ from yiwang.cases.api import router as cases_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import install_problem_handlers
 from yiwang.core.api import router as core_router
+from yiwang.licenses.api import router as licenses_router
+from yiwang.licenses.api_wallet import router as wallet_router
 from yiwang.notifications.api import router as notifications_router
 from yiwang.regions.api import router as regions_router
 
@@ -24,3 +26,5 @@ api.add_router("/regions", regions_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", cases_router)
 api.add_router("/", notifications_router)
+api.add_router("/", licenses_router)
+api.add_router("/", wallet_router)

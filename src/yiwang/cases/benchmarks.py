@@ -27,7 +27,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -63,6 +62,7 @@ from yiwang.cases.constants import OPEN_STATUSES, CaseStatus, Channel, MaterialS
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseNumberCounter, CaseTask
 from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
 from yiwang.core.crypto import sm3_hex
+from yiwang.core.loopback import free_port
 from yiwang.core.models import Event, StoredFile
 from yiwang.identity import services as identity
 from yiwang.identity.models import Account, SessionRecord
@@ -122,18 +122,12 @@ def _ensure_postgres_database(url: str) -> None:
 # --- gunicorn -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """gunicorn serving the bench database on a free loopback port; `floor=True` serves the
     bare view instead of the platform, with the same workers."""
 
     def __init__(self, *, workers: int, worker_class: str, threads: int, floor: bool = False):
-        self.port = _free_port()
+        self.port = free_port()
         self._settings_dir = tempfile.TemporaryDirectory(prefix="yiwang-bench-") if floor else None
         env = {
             **os.environ,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from yiwang.catalog import scale, selectors
 from yiwang.catalog.models import SearchEntry
 from yiwang.catalog.search import Filters
 from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
+from yiwang.core.loopback import free_port
 from yiwang.regions import selectors as region_selectors
 from yiwang.regions.constants import Level
 from yiwang.regions.models import Region
@@ -108,12 +108,6 @@ def _ensure_postgres_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{parsed["NAME"]}"')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _query_plan(count: int) -> list[tuple[str, str]]:
     """Each query with a region: a fifth unfiltered, the rest a county, township or village."""
     rng = random.Random(2026)
@@ -135,7 +129,7 @@ class Server:
     """gunicorn serving the platform from the bench database on a free loopback port."""
 
     def __init__(self, workers: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "yiwang.settings.dev",

@@ -23,7 +23,7 @@ from yiwang.core.crypto import sm3_hex
 from yiwang.core.errors import DomainError
 from yiwang.core.models import StoredFile
 
-__all__ = ["ACCEPTED", "FileDamaged", "StoredFile", "open_stream", "read", "store"]
+__all__ = ["ACCEPTED", "FileDamaged", "StoredFile", "keep", "open_stream", "read", "store"]
 
 ACCEPTED = {
     "application/pdf": "pdf",
@@ -88,11 +88,16 @@ def store(data: bytes, *, name: str, field: str = "file") -> StoredFile:
     """Check and keep `data`; the same bytes give the same StoredFile. `name` is only for the
     messages: a name whose extension contradicts the content is fine, the content wins."""
     content_type = _checked_type(data, name, field)
-    digest = sm3_hex(data)
-    # The blob first: a row must never point at nothing; a blob without a row is harmless.
+    return keep(data, content_type=content_type, extension=ACCEPTED[content_type])
+
+
+def keep(data: bytes, *, content_type: str, extension: str) -> StoredFile:
+    """Keep bytes whose type the caller has established itself (a spreadsheet it parsed),
+    content-addressed like every stored file; `store` is the way for what users upload."""
     stored = StoredFile(
-        sm3=digest, size=len(data), content_type=content_type, extension=ACCEPTED[content_type]
+        sm3=sm3_hex(data), size=len(data), content_type=content_type, extension=extension
     )
+    # The blob first: a row must never point at nothing; a blob without a row is harmless.
     _write_blob(stored.storage_name, data)
     # One round trip: the same digest is the same content, so an existing row is this row.
     StoredFile.objects.bulk_create([stored], ignore_conflicts=True)

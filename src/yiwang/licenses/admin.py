@@ -10,8 +10,18 @@ from django.utils import timezone
 
 from yiwang.core.admin import WrittenByServicesAdmin
 from yiwang.core.errors import DomainError
-from yiwang.licenses import services
-from yiwang.licenses.models import License, LicenseMaterial, LicenseType, Seal, SealUse
+from yiwang.licenses import services, verification
+from yiwang.licenses.models import (
+    ForeignPlatform,
+    ForeignSeal,
+    IssuanceRule,
+    License,
+    LicenseMaterial,
+    LicenseType,
+    LifecycleRecord,
+    Seal,
+    SealUse,
+)
 
 
 class LicenseMaterialInline(admin.TabularInline):
@@ -169,6 +179,158 @@ class LicenseAdmin(WrittenByServicesAdmin):
         "signature",
     )
     readonly_fields = fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- 互认共享: other platforms whose licenses verify here (licenses.verification) -------------
+
+
+class ForeignPlatformForm(forms.ModelForm):
+    """A new platform is recognized by fetching its trust list now; a refused list (bad
+    document, a seal or issuer of ours, a seal another platform lists) refuses the form."""
+
+    trust_list_url = forms.URLField(label="信任列表地址", required=False, assume_scheme="https")
+
+    class Meta:
+        model = ForeignPlatform
+        fields = ("name", "trust_list_url", "active")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and cleaned.get("name"):
+            try:
+                if not cleaned.get("trust_list_url"):
+                    raise DomainError.of("trust_list_url", "请填写对方平台信任列表的网址")
+                cleaned["document"] = verification.fetch_trust_list(cleaned["trust_list_url"])
+            except DomainError as error:
+                on_url = error.errors[0].field in ("url", "trust_list_url")
+                messages = [e.message for e in error.errors]
+                raise ValidationError({"trust_list_url" if on_url else None: messages}) from error
+        return cleaned
+
+
+class ForeignSealInline(admin.TabularInline):
+    model = ForeignSeal
+    extra = 0
+    can_delete = False
+    fields = (
+        "issuer_name",
+        "issuer_uscc",
+        "seal_name",
+        "key_id",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ForeignPlatform)
+class ForeignPlatformAdmin(admin.ModelAdmin):
+    """Platforms are added by importing their trust list; its seals are never edited by hand.
+    「刷新信任列表」 fetches the list again; clearing 信任中 stops recognizing the platform."""
+
+    form = ForeignPlatformForm
+    list_display = ("name", "trust_list_url", "active", "refreshed_at")
+    list_filter = ("active",)
+    search_fields = ("name",)
+    inlines = (ForeignSealInline,)
+    actions = ("refresh_trust_lists",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("name", "trust_list_url", "trusted_since", "refreshed_at") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        imported = verification.import_trust_list(
+            name=obj.name,
+            document=form.cleaned_data["document"],
+            actor=request.user.get_username(),
+            url=obj.trust_list_url,
+        )
+        obj.pk = imported.platform.pk
+        if not obj.active:
+            ForeignPlatform.objects.filter(pk=obj.pk).update(active=False)
+        obj.refresh_from_db()
+
+    @admin.action(description="刷新信任列表")
+    def refresh_trust_lists(self, request, queryset):
+        for platform in queryset:
+            try:
+                done = verification.refresh_platform(platform, actor=request.user.get_username())
+            except DomainError as error:
+                self.message_user(request, f"{platform.name}：{error.detail}", level="error")
+            else:
+                self.message_user(request, f"{platform.name}：已更新，共 {done.seals} 枚印章")
+
+
+@admin.register(ForeignSeal)
+class ForeignSealAdmin(WrittenByServicesAdmin):
+    list_display = ("issuer_name", "seal_name", "platform", "valid_until", "revoked_at")
+    list_select_related = ("platform",)
+    search_fields = ("issuer_name", "=issuer_uscc", "=key_id")
+    readonly_fields = (
+        "platform",
+        "key_id",
+        "issuer_uscc",
+        "issuer_name",
+        "seal_name",
+        "public_key_pem",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+    )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IssuanceRule)
+class IssuanceRuleAdmin(WrittenByServicesAdmin):
+    """Which license a completed case of an item issues; shown, not edited, here."""
+
+    list_display = ("catalog_item", "license_type", "seal_name", "remind_days_before")
+    list_select_related = ("catalog_item", "license_type")
+    search_fields = ("catalog_item__name", "=catalog_item__basic_code", "license_type__name")
+    readonly_fields = (
+        "catalog_item",
+        "license_type",
+        "seal_name",
+        "field_sources",
+        "renewal_item",
+        "remind_days_before",
+    )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LifecycleRecord)
+class LifecycleRecordAdmin(WrittenByServicesAdmin):
+    """签发、变更、延续、注销、撤销: signed steps, append-only."""
+
+    list_display = ("occurred_at", "license", "action", "actor", "reason")
+    list_filter = ("action",)
+    list_select_related = ("license",)
+    search_fields = ("=license__identifier",)
+    show_full_result_count = False
+    readonly_fields = (
+        "license",
+        "action",
+        "actor",
+        "reason",
+        "occurred_at",
+        "seal",
+        "digest",
+        "signature",
+    )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -463,6 +463,10 @@ class Authorization(models.Model):
     )
     created_at = models.DateTimeField("授权时间", auto_now_add=True)
     revoked_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    # A third party has no account here: it presents a one-time access code that the holder
+    # was shown once when granting. Only the code's blind index is kept.
+    access_code_index = models.CharField("访问码索引", max_length=64, blank=True)
+    access_code_used_at = models.DateTimeField("访问码使用时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用证授权"
@@ -473,6 +477,20 @@ class Authorization(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_until__gt=F("valid_from")), name="authorization_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(grantee_kind=GranteeKind.AGENCY, grantee_agency__isnull=False)
+                | Q(
+                    grantee_kind=GranteeKind.THIRD_PARTY,
+                    grantee_agency__isnull=True,
+                    access_code_index__gt="",
+                ),
+                name="authorization_grantee",
+            ),
+            models.UniqueConstraint(
+                fields=["access_code_index"],
+                condition=Q(access_code_index__gt=""),
+                name="authorization_access_code_unique",
             ),
         ]
 
@@ -541,6 +559,7 @@ class ForeignSeal(models.Model):
     key_id = models.CharField("印章标识", max_length=64, unique=True)
     issuer_uscc = models.CharField("签发机关统一社会信用代码", max_length=18)
     issuer_name = models.CharField("签发机关", max_length=200)
+    seal_name = models.CharField("印章名称", max_length=50, default="电子印章")
     public_key_pem = models.TextField("公钥（PEM）")
     valid_from = models.DateTimeField("启用时间")
     valid_until = models.DateTimeField("有效期至")

@@ -1,10 +1,15 @@
-"""Every step of a case reaches its applicant (and the agent who submitted it) by inbox and SMS."""
+"""Every step of a case reaches its applicant (and the agent who submitted it) by inbox and SMS;
+so do a license's issue and its coming expiry (主动服务) to its holder."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from yiwang.cases.constants import CaseStatus
 from yiwang.cases.models import Case
 from yiwang.core.events import consumer
+from yiwang.identity.models import Account
+from yiwang.licenses.models import License
 from yiwang.notifications import services
 
 CASE_STEPS = (
@@ -33,3 +38,41 @@ def _case_news(event_id: int, payload: dict) -> None:
 
 for step in CASE_STEPS:
     consumer(f"case.{step}")(_case_news)
+
+
+# --- e-licenses: issued, and about to expire (主动服务) ----------------------------------------
+
+WALLET_LINK = "/my/licenses/"
+
+
+def _holders(payload: dict):
+    return Account.objects.filter(pk__in=payload.get("accounts") or [], is_active=True)
+
+
+@consumer("license.issued")
+def license_issued(event_id: int, payload: dict) -> None:
+    licenses = License.objects.select_related("license_type")
+    license = licenses.filter(identifier=payload["identifier"]).first()
+    if license is None:
+        return
+    name = license.license_type.name
+    case = f"（办件{payload['case']}）" if payload.get("case") else ""
+    body = f"您的{name}已签发{case}，可登录一网在“我的证照”中查看、下载和亮证。"
+    for person in _holders(payload):
+        services.notify(
+            event_id, person, title=f"电子证照已签发：{name}", body=body, link=WALLET_LINK
+        )
+
+
+@consumer("license.expiring")
+def license_expiring(event_id: int, payload: dict) -> None:
+    name = payload.get("type_name") or "电子证照"
+    until = date.fromisoformat(payload["valid_until"])
+    body = f"您的{name}将于{until.year}年{until.month}月{until.day}日到期"
+    if payload.get("renewal_item"):
+        body += f"，请及时办理“{payload['renewal_item']}”。"
+    else:
+        body += "，请及时向发证机关申请延续。"
+    link = payload.get("renewal_link") or WALLET_LINK
+    for person in _holders(payload):
+        services.notify(event_id, person, title=f"证照即将到期：{name}", body=body, link=link)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from yiwang.portal import account, cases, views
+from yiwang.portal import account, cases, verify, views
+from yiwang.portal import licenses as wallet
 
 app_name = "portal"
 
@@ -65,4 +66,31 @@ urlpatterns += [
     path("my/cases/<uuid:uid>/delivery/", cases.arrange_delivery, name="case_delivery"),
     # The simulated payment provider's page; the view answers 404 unless settings.DEBUG.
     path("dev/pay/<str:order_no>/", cases.dev_pay, name="dev_pay"),
+]
+
+# 我的证照 (licenses.wallet): the holder's pages, and the page a shown QR code opens.
+urlpatterns += [
+    path("my/licenses/", wallet.my_licenses, name="my_licenses"),
+    path("my/licenses/<str:identifier>/", wallet.license_detail, name="license_detail"),
+    path("my/licenses/<str:identifier>/pdf/", wallet.license_pdf, name="license_pdf"),
+    path("my/licenses/<str:identifier>/json/", wallet.license_json, name="license_json"),
+    path("my/licenses/<str:identifier>/show/", wallet.show_license, name="license_show"),
+    path("my/licenses/<str:identifier>/uses/", wallet.license_uses, name="license_uses"),
+    path(
+        "my/licenses/<str:identifier>/authorizations/",
+        wallet.license_authorizations,
+        name="license_authorizations",
+    ),
+    path(
+        "my/licenses/<str:identifier>/authorizations/<int:authorization_id>/revoke/",
+        wallet.revoke_authorization,
+        name="license_revoke_authorization",
+    ),
+    path("licenses/shown/<str:token>/", wallet.license_shown, name="license_shown"),
+]
+
+# 网上验证核对: the public verification page (licenses.verification); the QR code lands here.
+urlpatterns += [
+    path("licenses/verify/", verify.verify_page, name="license_verify"),
+    path("licenses/verify/upload/", verify.verify_upload, name="license_verify_upload"),
 ]

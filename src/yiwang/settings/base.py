@@ -305,6 +305,10 @@ PUBLIC_BASE_URL = config(
     "http://127.0.0.1:8000",
     help="The portal's address as citizens reach it; printed in QR codes on notices.",
 )
+LICENSE_SHOW_SECONDS = config(
+    "YIWANG_LICENSE_SHOW_SECONDS", 300, cast=int, help="Seconds a 亮证 QR code stays valid."
+)
+LICENSE_REMIND_DAYS = config("YIWANG_LICENSE_REMIND_DAYS", 30, cast=int, help="Expiry notice days.")
 LOOKUP_RATE = config(
     "YIWANG_LOOKUP_RATE",
     "600/m",

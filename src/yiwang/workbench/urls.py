@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.workbench.views import audit, cases, home, intake, security, signin
+from yiwang.workbench.views import audit, cases, home, intake, licenses, security, signin
 
 app_name = "workbench"
 
@@ -56,4 +56,10 @@ urlpatterns = [
         name="case_special_end",
     ),
     path("cases/<str:number>/complete/", cases.complete, name="case_complete"),
+    path("licenses/authorized/", licenses.authorized, name="authorized"),
+    path(
+        "licenses/authorized/<int:authorization_id>/<str:identifier>/",
+        licenses.authorized_license,
+        name="authorized_license",
+    ),
 ]

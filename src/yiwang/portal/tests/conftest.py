@@ -11,11 +11,8 @@ that points management commands at that same database (e.g. to register an OIDC 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +29,11 @@ from yiwang.cases.tests.conftest import (  # noqa: F401
     other_applicant,
     paid_item,
 )
+from yiwang.core.loopback import free_port, wait_until_healthy
 from yiwang.identity.tests.conftest import alice, bob  # noqa: F401
 from yiwang.portal.visitor import REGION_COOKIE
 
 FURONG = "430102000000"
-SERVER_START_SECONDS = 60
 DEMO_LOAD_SECONDS = 900
 
 
@@ -48,12 +45,6 @@ def in_furong(client, world):
 
 
 # A real server on a database of its own -------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _postgres_admin(url: str) -> psycopg.Connection:
@@ -108,20 +99,6 @@ def _manage(env: dict[str, str], *arguments: str, timeout: int) -> None:
         pytest.fail(f"yiwang {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def _wait_until_healthy(base_url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/api/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the server did not answer /api/health in time:\n{log.read_text()}")
-
-
 @dataclass(frozen=True)
 class LivePortal:
     url: str  # http://127.0.0.1:PORT, also the OpenID Connect issuer
@@ -143,8 +120,11 @@ def live_portal_server(tmp_path_factory) -> Iterator[LivePortal]:
     _manage(env, "migrate", "--noinput", "-v0", timeout=300)
     _manage(env, "load_demo", timeout=DEMO_LOAD_SECONDS)
     _manage(env, "identity", "demo", timeout=300)
+    # The demo's outbox events are delivered before serving, as a deployment's worker would:
+    # a test's own events (a back-channel logout) must not queue behind thousands of them.
+    _manage(env, "worker", "--once", timeout=600)
 
-    port = _free_port()
+    port = free_port()
     log = home / "server.log"
     with log.open("w") as output:
         process = subprocess.Popen(
@@ -155,7 +135,7 @@ def live_portal_server(tmp_path_factory) -> Iterator[LivePortal]:
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(base_url, process, log)
+        wait_until_healthy(base_url, process, log)
         yield LivePortal(url=base_url, env=env, log=log)
     finally:
         process.terminate()

@@ -13,6 +13,10 @@ from yiwang.identity import services
 from yiwang.identity.models import Delegation, OrganizationMember, SessionRecord
 from yiwang.identity.testing import sign_in_as
 from yiwang.identity.tests.factories import company
+from yiwang.licenses import wallet
+from yiwang.licenses.constants import GranteeKind
+from yiwang.licenses.models import Authorization, LicenseUse, Showing
+from yiwang.licenses.tests.factories import LicenseTypeFactory, make_seal, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +42,26 @@ def alices_things(client, alice, bob, world):
     )
     session = sign_in_as(type(client)(), alice.account)
     member = OrganizationMember.objects.get(organization=organization)
+    license = sign(
+        LicenseTypeFactory(for_persons=True),
+        make_seal(world.county_agency),
+        holder_id=alice.id_number,
+        holder_name=alice.name,
+        data={"occupation": "餐饮服务"},
+    )
+    authorization, _ = wallet.authorize_use(
+        license=license,
+        account=alice.account,
+        grantee_kind=GranteeKind.AGENCY,
+        grantee_agency_id=world.city_agency.pk,
+        purpose="办理食品经营许可",
+        valid_from=timezone.now(),
+        valid_until=timezone.now() + timedelta(days=5),
+    )
+    wallet.record_download(license=license, account=alice.account, form="pdf")
     return {
+        "license": license,
+        "authorization": authorization,
         "organization": organization,
         "delegation": delegation,
         "session": session,
@@ -51,6 +74,7 @@ def alices_things(client, alice, bob, world):
 def _attempts(things) -> dict[str, tuple[str, list]]:
     uscc = things["organization"].uscc
     uid = things["case"].uid
+    identifier = things["license"].identifier
     return {
         "portal:case_detail": ("get", [uid]),
         "portal:case_edit": ("post", [uid]),
@@ -65,6 +89,16 @@ def _attempts(things) -> dict[str, tuple[str, list]]:
         "portal:revoke_agent": ("post", [uscc, things["member"].pk]),
         "portal:revoke_delegation": ("post", [things["delegation"].pk]),
         "portal:end_session": ("post", [things["session"].sid]),
+        "portal:license_detail": ("get", [identifier]),
+        "portal:license_pdf": ("get", [identifier]),
+        "portal:license_json": ("get", [identifier]),
+        "portal:license_show": ("post", [identifier]),
+        "portal:license_uses": ("get", [identifier]),
+        "portal:license_authorizations": ("post", [identifier]),
+        "portal:license_revoke_authorization": (
+            "post",
+            [identifier, things["authorization"].pk],
+        ),
     }
 
 
@@ -92,13 +126,19 @@ def test_bob_cannot_reach_alices_records(client, bob, alices_things):
     assert alices_things["case"].__class__.objects.get().status == "draft"
     assert SessionRecord.objects.get(pk=alices_things["session"].pk).ended_at is None
     assert OrganizationMember.objects.get().revoked_at is None
+    assert Authorization.objects.get().revoked_at is None
+    assert not Showing.objects.exists()
+    assert LicenseUse.objects.count() == 1  # Alice's own download; Bob's tries log nothing
 
 
 def test_pages_show_only_the_signed_in_persons_identifiers(client, alice, bob, alices_things):
     sign_in_as(client, bob.account)
-    for name in ("portal:my_account", "portal:my_organizations", "portal:my_sessions"):
+    pages = ("portal:my_account", "portal:my_organizations", "portal:my_sessions")
+    for name in (*pages, "portal:my_licenses"):
         page = client.get(reverse(name)).content.decode()
         assert alice.account.id_number_masked not in page, name
         assert alice.id_number not in page and bob.id_number not in page, name
     overview = client.get(reverse("portal:my_account")).content.decode()
     assert bob.account.id_number_masked in overview
+    licenses = client.get(reverse("portal:my_licenses")).content.decode()
+    assert alices_things["license"].identifier not in licenses

@@ -1,0 +1,400 @@
+"""`yiwang bench licenses`: verification and issuance with millions of licenses stored.
+
+The licenses live in a database of their own (DATABASE_URL's database + "_licenses_bench_<n>"
+on PostgreSQL, var/bench-licenses-<n>.sqlite3 otherwise), built once by licenses.scale and
+kept for later runs; the command re-runs itself inside it. There, in one run:
+
+- **floor**: raw SM2 verifications per second, core.crypto.sm2_verify over prepared
+  canonical bytes and signatures of stored licenses, keys loaded, one core.
+- **library**: selectors.license_by_identifier + services.verify_license for random signed
+  identifiers (one query, the holder id opened, the canonical form rebuilt and verified),
+  one process, one Keyring. Ratio: library / floor (goal ≥ 0.8).
+- **API**: GET /api/licenses/verify?identifier=&code= for random signed identifiers, the code
+  from documents.verification_code, served by gunicorn (2 × cores + 1 sync workers) on
+  loopback, at a fixed concurrency (goal ≥ 1,000/s on 2 cores).
+- **issuance**: services.sign_license in a loop with one Keyring, each license its own
+  transaction (identifier, serial counter, signature, SealUse row); next to raw SM2 signs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from datetime import date
+from http.client import HTTPConnection, HTTPException
+from pathlib import Path
+
+import dj_database_url
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from yiwang.cases.benchmarks import Server
+from yiwang.core import crypto
+from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
+from yiwang.licenses import documents, scale, selectors, services, signing
+from yiwang.licenses.constants import Verdict
+from yiwang.licenses.models import LicenseType, Seal
+
+INNER_FLAG = "--inside-bench-database"
+SERVER_SETTINGS = "yiwang.settings.dev"
+AUTHENTIC = {Verdict.VALID, Verdict.EXPIRED, Verdict.NOT_YET_VALID}
+API_PATH = "/api/licenses/verify"
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+def _database_url(size: int, template: str) -> str:
+    if template:
+        return template
+    current = settings.DATABASE_URL
+    parsed = dj_database_url.parse(current)
+    if parsed["ENGINE"].endswith("postgresql"):
+        parts = urllib.parse.urlsplit(current)
+        name = f"/{parsed['NAME']}_licenses_bench_{size}"
+        return urllib.parse.urlunsplit(parts._replace(path=name))
+    return f"sqlite:///{Path(settings.VAR_DIR) / f'bench-licenses-{size}.sqlite3'}"
+
+
+def _ensure_postgres_database(url: str) -> None:
+    parsed = dj_database_url.parse(url)
+    admin = {
+        "host": parsed["HOST"] or None,
+        "port": parsed["PORT"] or None,
+        "user": parsed["USER"] or None,
+        "password": parsed["PASSWORD"] or None,
+    }
+    admin = {key: value for key, value in admin.items() if value is not None}
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        query = "SELECT 1 FROM pg_database WHERE datname = %s"
+        if not conn.execute(query, [parsed["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{parsed["NAME"]}"')
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def _rate(operation: Callable[[int], object], seconds: float) -> tuple[float, int]:
+    """(operations per second, operations done): the median of three timed slices; the
+    operation gets a running number to pick its input with."""
+    rates, count = [], 0
+    for _ in range(3):
+        done, started = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - started) < seconds / 3:
+            operation(count)
+            done += 1
+            count += 1
+        rates.append(done / elapsed)
+    return round(sorted(rates)[1], 1), count
+
+
+def _signed_sample(count: int, size: int, signed_every: int, seed: int) -> list[int]:
+    rng = random.Random(seed)
+    signed_rows = (size + signed_every - 1) // signed_every
+    picks = rng.sample(range(signed_rows), min(count, signed_rows))
+    return [pick * signed_every for pick in picks]
+
+
+def _raw_verify(identifiers: list[str], seconds: float) -> dict:
+    """The floor: SM2 verifications of stored licenses' canonical bytes, nothing else."""
+    keyring = services.Keyring()
+    keys: dict[int, object] = {}
+    prepared = []
+    for identifier in identifiers:
+        license = selectors.license_by_identifier(identifier)
+        signed = services.signed_license_of(license, keyring=keyring)
+        if license.seal_id not in keys:
+            keys[license.seal_id] = crypto.load_public_key(license.seal.public_key_pem.encode())
+        message = signing.canonical(signed.payload)
+        prepared.append((keys[license.seal_id], signed.signature, message))
+    failures = sum(not crypto.sm2_verify(*item) for item in prepared)
+    rate, _ = _rate(lambda n: crypto.sm2_verify(*prepared[n % len(prepared)]), seconds)
+    return {"sm2_verify_per_s": rate, "prepared_failures": failures}
+
+
+def _library(identifiers: list[str], seconds: float) -> dict:
+    """Look up and verify, one identifier after another, as the public page does."""
+    keyring, today = services.Keyring(), timezone.localdate()
+    samples: list[float] = []
+    verdicts: dict[str, int] = {}
+
+    def verify(n: int) -> None:
+        started = time.perf_counter()
+        license = selectors.license_by_identifier(identifiers[n % len(identifiers)])
+        result = services.verify_license(license, today=today, keyring=keyring)
+        samples.append((time.perf_counter() - started) * 1000)
+        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+
+    for n in range(min(200, len(identifiers))):  # warm the keys, the plan and the pages
+        verify(n)
+    samples.clear()
+    verdicts.clear()
+    rate, done = _rate(lambda n: verify(n + 200), seconds)
+    measured = percentiles(samples)
+    return {
+        "library_verifications_per_s": rate,
+        "library_p50_ms": measured["p50_ms"],
+        "library_p95_ms": measured["p95_ms"],
+        "library_failures": sum(c for v, c in verdicts.items() if v not in AUTHENTIC),
+        "library_verifications": done,
+    }
+
+
+def _api_get(conn: HTTPConnection, identifier: str, code: str) -> tuple[int, bytes]:
+    url = API_PATH + "?" + urllib.parse.urlencode({"identifier": identifier, "code": code})
+    try:
+        conn.request("GET", url)
+        response = conn.getresponse()
+        return response.status, response.read()
+    except (OSError, HTTPException) as error:
+        conn.close()
+        return 0, str(error).encode()
+
+
+def _api(plan: list[tuple[str, str]], options: dict, log) -> tuple[dict, dict]:
+    """`requests` verifications through HTTP at a fixed concurrency, after a warm-up."""
+    concurrency, total = options["concurrency"], options["requests"]
+    workers = options["workers"] or 2 * (os.cpu_count() or 1) + 1
+    params = {"api_workers": workers, "api_concurrency": concurrency, "api_requests": total}
+    with Server(workers=workers, worker_class="sync", threads=1) as server:
+        probe = HTTPConnection("127.0.0.1", server.port, timeout=30)
+        status, body = _api_get(probe, *plan[0])
+        if status != 200:
+            reason = f"HTTP {status}: {body[:200].decode(errors='replace')}"
+            log(f"API verification unavailable ({reason})")
+            return {"api_verifications_per_s": None, "api_failures": None}, params | {
+                "api_unavailable": reason
+            }
+        warm = min(len(plan), 4 * concurrency)
+        _drive(server.port, plan[:warm], concurrency)
+        samples, failures, wall = _drive(server.port, plan[warm : warm + total], concurrency)
+    if failures:
+        log(f"  {len(failures)} API verifications failed, the first: {failures[0]}")
+    measured = percentiles(samples) if len(samples) > 1 else {"p50_ms": None, "p95_ms": None}
+    metrics = {
+        "api_verifications_per_s": round(len(samples) / wall, 1),
+        "api_p50_ms": measured["p50_ms"],
+        "api_p95_ms": measured["p95_ms"],
+        "api_failures": len(failures),
+    }
+    return metrics, params
+
+
+def _drive(port: int, plan: list[tuple[str, str]], concurrency: int):
+    """(ms of each success, failures, wall seconds) of the plan, `concurrency` at a time."""
+    position = iter(range(len(plan)))
+    lock = threading.Lock()
+    samples: list[float] = []
+    failures: list[str] = []
+
+    def run() -> None:
+        conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                return
+            started = time.perf_counter()
+            status, body = _api_get(conn, *plan[index])
+            elapsed = (time.perf_counter() - started) * 1000
+            ok = status == 200 and json.loads(body).get("verdict") in AUTHENTIC
+            with lock:
+                if ok:
+                    samples.append(elapsed)
+                else:
+                    failures.append(f"HTTP {status} {body[:200].decode(errors='replace')}")
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples, failures, time.perf_counter() - began
+
+
+def _issuance(world: scale.World, seconds: float) -> dict:
+    """sign_license in a loop with one Keyring: each license its own transaction."""
+    license_type = LicenseType.objects.get(pk=world.type_ids[0])
+    seal = Seal.objects.select_related("agency").get(pk=world.seal_ids[0])
+    keyring, today = services.Keyring(), timezone.localdate()
+    base = 90_000_000  # holders no generated row has
+    services.sign_license(  # the keys opened and the plan made before timing
+        license_type=license_type,
+        seal=seal,
+        holder_id=scale.company_uscc(base - 1),
+        holder_name="长沙基准测试餐饮有限公司",
+        data={"business_scope": "热食类食品制售", "premises": "长沙市芙蓉区五一大道1号"},
+        issued_on=today,
+        actor=scale.ACTOR,
+        keyring=keyring,
+    )
+
+    def issue(n: int) -> None:
+        services.sign_license(
+            license_type=license_type,
+            seal=seal,
+            holder_id=scale.company_uscc(base + n),
+            holder_name="长沙基准测试餐饮有限公司",
+            data={"business_scope": "热食类食品制售", "premises": f"五一大道{n % 997 + 1}号"},
+            issued_on=today,
+            actor=scale.ACTOR,
+            keyring=keyring,
+        )
+
+    rate, done = _rate(issue, seconds)
+    pair = crypto.SM2KeyPair.generate()
+    message = b"\x5a" * 600
+    sign_rate, _ = _rate(lambda n: pair.sign(message), min(seconds, 3.0))
+    return {"issuance_per_s": rate, "issued": done, "sm2_sign_per_s": sign_rate}
+
+
+def _machine() -> dict:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        lines = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        model = lines[0].split(":", 1)[1].strip() if lines else ""
+    return {"nproc": os.cpu_count(), "cpu": model}
+
+
+def _ratio(measured: float | None, floor: float | None, digits: int = 3) -> float | None:
+    return round(measured / floor, digits) if measured and floor else None
+
+
+# --- the benchmark ---------------------------------------------------------------------------
+
+
+@benchmarks.register("licenses")
+class LicensesBenchmark(Benchmark):
+    verbose_name = "电子证照：库内与 HTTP 核验吞吐（对比 SM2 验签下限）与签发速度"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--licenses", type=int, default=5_000_000, help="licenses stored")
+        parser.add_argument(
+            "--signed-every",
+            type=int,
+            default=5,
+            help="every n-th generated license carries a real SM2 signature (1: all)",
+        )
+        parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+        parser.add_argument("--seconds", type=float, default=15.0, help="time per measurement")
+        parser.add_argument("--sample", type=int, default=20_000, help="random identifiers")
+        parser.add_argument("--requests", type=int, default=20_000, help="timed API requests")
+        parser.add_argument("--concurrency", type=int, default=16, help="concurrent API clients")
+        parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (2×cores+1)")
+        parser.add_argument("--rebuild", action="store_true", help="flush and rebuild")
+        parser.add_argument("--database-url", default="", help="bench database (default: derived)")
+        parser.add_argument(INNER_FLAG, action="store_true", help="(internal)")
+
+    def run(self, options: dict, log) -> BenchResult:
+        if options[INNER_FLAG.lstrip("-").replace("-", "_")]:
+            return self._measure(options, log)
+        return self._inner(options, log)
+
+    def _inner(self, options: dict, log) -> BenchResult:
+        size = options["licenses"]
+        url = _database_url(size, options["database_url"])
+        if url.startswith("postgres"):
+            _ensure_postgres_database(url)
+        log(f"bench database: {dj_database_url.parse(url)['NAME']} ({size} licenses)")
+        argv = [sys.executable, "-m", "yiwang.manage", "bench", "licenses", "--json", INNER_FLAG]
+        for name in ("licenses", "signed_every", "processes", "seconds", "sample", "requests"):
+            argv += [f"--{name.replace('_', '-')}", str(options[name])]
+        argv += ["--concurrency", str(options["concurrency"]), "--workers", str(options["workers"])]
+        if options["rebuild"]:
+            argv.append("--rebuild")
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "YIWANG_MEDIA_ROOT": str(Path(settings.VAR_DIR) / "bench-licenses-media"),
+            "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,
+            "DJANGO_DEBUG": "false",
+        }
+        done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, text=True)
+        if done.returncode:
+            raise RuntimeError(f"benchmark failed for {size} licenses:\n{done.stdout[-3000:]}")
+        inner = json.loads(done.stdout.strip().splitlines()[-1])
+        return BenchResult(
+            name="licenses",
+            params=inner["params"],
+            metrics=inner["metrics"],
+            floor=inner["floor"],
+            ratio=inner["ratio"],
+        )
+
+    def _measure(self, options: dict, log) -> BenchResult:
+        call_command("migrate", verbosity=0)
+        size, every = options["licenses"], max(1, options["signed_every"])
+        if options["rebuild"]:
+            log("flushing the bench database")
+            call_command("flush", interactive=False, verbosity=0)
+        world = scale.build_world()
+        present, built = scale.generated_licenses(size), None
+        if present < size:
+            log(f"building {size - present} licenses (every {every}. signed)")
+            stats = scale.build_licenses(
+                size, world, signed_every=every, processes=options["processes"], log=log
+            )
+            built = round(stats.seconds, 1)
+        else:
+            log(f"reusing {present} licenses")
+        maker = scale.identifier_of(world)
+        picks = _signed_sample(options["sample"], size, every, seed=2026)
+        identifiers = [maker(i) for i in picks]
+        seconds = options["seconds"]
+        log(f"raw SM2 verify over {min(2000, len(identifiers))} prepared licenses")
+        floor = _raw_verify(identifiers[:2000], seconds)
+        log(f"library: look up and verify random identifiers for {seconds:.0f}s")
+        metrics = _library(identifiers, seconds)
+        plan_picks = _signed_sample(
+            options["requests"] + 4 * options["concurrency"], size, every, 7
+        )
+        plan = [(maker(i), documents.verification_code(maker(i))) for i in plan_picks]
+        log(f"API: {options['requests']} verifications at concurrency {options['concurrency']}")
+        api, api_params = _api(plan, options, log)
+        metrics |= api
+        log(f"issuance: sign_license in a loop for {seconds:.0f}s")
+        issued = _issuance(world, seconds)
+        floor["sm2_sign_per_s"] = issued.pop("sm2_sign_per_s")
+        metrics |= issued
+        signed_rows = (size + every - 1) // every
+        params = {
+            "licenses": size,
+            "signed": signed_rows,
+            "signed_every": every,
+            "unsigned_note": (
+                "" if every == 1 else "unsigned rows have the same shape; only signed are verified"
+            ),
+            "build_seconds": built,
+            "database": connection.vendor,
+            "seconds": seconds,
+            "sample": len(identifiers),
+            "today": date.today().isoformat(),
+            **api_params,
+            **_machine(),
+        }
+        ratio = {
+            "library_vs_raw_verify": _ratio(
+                metrics["library_verifications_per_s"], floor["sm2_verify_per_s"]
+            ),
+            "api_verifications_per_s": metrics["api_verifications_per_s"],
+            "api_vs_raw_verify": _ratio(
+                metrics["api_verifications_per_s"], floor["sm2_verify_per_s"]
+            ),
+            "issuance_per_s": metrics["issuance_per_s"],
+            "issuance_vs_raw_sign": _ratio(metrics["issuance_per_s"], floor["sm2_sign_per_s"]),
+        }
+        return BenchResult(
+            name="licenses", params=params, metrics=metrics, floor=floor, ratio=ratio
+        )

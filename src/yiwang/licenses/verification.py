@@ -1,0 +1,547 @@
+"""网上验证核对 (public verification) and 互认共享 (mutual recognition).
+
+Verification, for anyone, without an account:
+- by identifier + verification code (what the paper or PDF prints), or the QR code's URL that
+  carries both. A wrong code and an unknown identifier get the same answer, so the page is
+  no oracle for which identifiers exist; the code (40 bits) cannot be guessed at the rate
+  the callers allow (core.ratelimit, per client address).
+- by an uploaded PDF or JSON download. A license held here is verified against its record
+  (services.verify_license with the copy presented), so a changed field is named; any other
+  is verified offline against the trust: this platform's seals and the seals of the
+  platforms it recognizes (ForeignSeal), so a license issued by another Yiwang deployment
+  verifies here without a call to it.
+- Every verification of a license held here is logged as a use (LicenseUse VERIFIED, 网上验证
+  核对, the client's address), which its holder sees. Refused input is logged and changes
+  nothing.
+
+Mutual recognition: an administrator imports another platform's published trust list
+(`yiwang licenses_trust add NAME --url …`), and refreshes it. The list is validated as a
+whole (every key id is the SM3 of its key) and refused when it names one of our own seals or
+speaks for one of our own issuers, or a seal another recognized platform already vouches for:
+a platform vouches for its own issuers only. A revocation once seen stays, whatever a later
+list says.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core.audit import record_audit
+from yiwang.core.errors import DomainError, FieldError
+from yiwang.core.identifiers import mask
+from yiwang.core.ratelimit import hit
+from yiwang.licenses import documents, license_data, selectors, services, signing
+from yiwang.licenses.constants import HOLDER_ID_TYPE, HolderKind, UseKind, Verdict
+from yiwang.licenses.models import (
+    ForeignPlatform,
+    ForeignSeal,
+    License,
+    LicenseType,
+    LicenseUse,
+    Seal,
+)
+
+logger = logging.getLogger(__name__)
+
+VERIFIED_BY = "网上验证核对"
+NOT_FOUND = "未找到该证照，请核对证照标识和验证码"
+UPLOAD_REFUSAL = "文件不是电子证照，请上传从证照平台下载的 PDF 或 JSON 文件"
+UPLOAD_RATE = "20/m"  # parsing a PDF costs more than a lookup
+MAX_QR_LENGTH = 512
+MAX_JSON_DEPTH_ERROR = "电子证照文件的内容层级过深"
+FETCH_TIMEOUT_SECONDS = 10
+MAX_TRUST_LIST_BYTES = 5 * 1024 * 1024
+PERSON_ID_TYPE = HOLDER_ID_TYPE[HolderKind.PERSON]
+
+
+class Channel:
+    CODE = "code"
+    QR = "qr"
+    UPLOAD = "upload"
+
+
+# --- what a verifier is shown ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenseField:
+    name: str
+    title: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A verdict with what may be shown beside it. License details are filled in only when the
+    license is authentic (signed by a trusted seal of its issuer, unchanged): what a failed
+    signature carries is not to be believed. A person's name is shown masked (张*), an
+    organization's in full, as the public credit registries show them."""
+
+    verdict: str
+    verdict_label: str
+    detail: str
+    identifier: str
+    issuer: str = ""
+    issuer_uscc: str = ""
+    seal_name: str = ""
+    platform: str = ""  # "" for this platform, else the recognized platform's name
+    license_name: str = ""
+    holder_name: str = ""
+    holder_id_masked: str = ""
+    issued_on: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    status: str | None = None  # the registry's status, for a license held here
+    status_label: str = ""
+    signed_while_valid: bool = False
+    changed_fields: tuple[str, ...] = ()
+    changed_labels: tuple[str, ...] = ()
+    fields: tuple[LicenseField, ...] = field(default_factory=tuple)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.verdict == Verdict.VALID
+
+
+def mask_name(name: str, holder_id_type: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***; an organization's name stays whole."""
+    if holder_id_type != PERSON_ID_TYPE or len(name) < 2:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def _outcome(
+    check: signing.Verification,
+    *,
+    license: License | None = None,
+    platform: str = "",
+    note: str = "",
+) -> Outcome:
+    issuer = check.issuer
+    labels = _changed_labels(check.changed_fields, license)
+    detail = check.detail
+    for name, label in zip(check.changed_fields, labels, strict=True):
+        detail = detail.replace(signing.field_label(name), label)
+    base = {
+        "verdict": str(check.verdict),
+        "verdict_label": Verdict(check.verdict).label,
+        "detail": detail + note,
+        "identifier": check.identifier,
+        "issuer": issuer.name if issuer else "",
+        "issuer_uscc": issuer.uscc if issuer else "",
+        "seal_name": issuer.seal_name if issuer else "",
+        "platform": platform,
+        "signed_while_valid": check.signed_while_valid,
+        "changed_fields": check.changed_fields,
+        "changed_labels": labels,
+    }
+    if license is not None:
+        base.update(status=license.status, status_label=license.get_status_display())
+    if not check.authentic:
+        return Outcome(**base)
+    if license is not None:
+        return Outcome(**base, **_record_details(license))
+    return Outcome(**base, **_document_details(check.payload))
+
+
+def _changed_labels(names: tuple[str, ...], license: License | None) -> tuple[str, ...]:
+    """Chinese names of changed fields: a data field by its title in the license type."""
+    schema = license.license_type.data_schema if license is not None else {}
+    return tuple(
+        f"证照数据“{license_data.field_title(schema, name.removeprefix('data.'))}”"
+        if name.startswith("data.")
+        else signing.field_label(name)
+        for name in names
+    )
+
+
+def _record_details(license: License) -> dict:
+    fields = documents.display_fields(license.license_type, license.data)
+    return {
+        "license_name": documents.license_title(license),
+        "holder_name": mask_name(license.holder_name, license.holder_id_type),
+        "holder_id_masked": license.holder_id_masked,
+        "issued_on": license.issued_on,
+        "valid_from": license.valid_from,
+        "valid_until": license.valid_until,
+        "fields": tuple(LicenseField(*row) for row in fields),
+    }
+
+
+def _document_details(payload: dict) -> dict:
+    """An authentic license not held here: its type's name if the national code is in our
+    catalog (the document's own display names are not signed, so they are not shown)."""
+    known = LicenseType.objects.filter(code=payload["type_code"]).first()
+    data = payload["data"]
+    if known is not None:
+        rows = documents.display_fields(known, data)
+        name = (known.display_hints or {}).get("title") or known.name
+    else:
+        rows = [(key, key, documents.display_value(value)) for key, value in data.items()]
+        name = f"电子证照（类型代码 {payload['type_code']}）"
+    until = payload["valid_until"]
+    return {
+        "license_name": name,
+        "holder_name": mask_name(payload["holder_name"], payload["holder_id_type"]),
+        "holder_id_masked": mask(payload["holder_id"]),
+        "issued_on": date.fromisoformat(payload["issued_on"]),
+        "valid_from": date.fromisoformat(payload["valid_from"]),
+        "valid_until": date.fromisoformat(until) if until else None,
+        "fields": tuple(LicenseField(*row) for row in rows),
+    }
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def limit_lookup(address: str) -> None:
+    """A lookup by identifier and code (or QR): settings.LOOKUP_RATE per client address."""
+    hit("licenses.verify", address, settings.LOOKUP_RATE, field="code")
+
+
+def limit_upload(address: str) -> None:
+    hit("licenses.verify_upload", address, UPLOAD_RATE, field="file")
+
+
+# --- licenses held here -------------------------------------------------------------------------
+
+_keyring_lock = threading.Lock()
+_shared_keyring: services.Keyring | None = None
+
+
+def _keyring() -> services.Keyring:
+    """One Keyring per process: verifying opens only the holder-id data keys, which never
+    change once made (rotation adds versions; a new version is read when first met)."""
+    global _shared_keyring
+    with _keyring_lock:
+        if _shared_keyring is None:
+            _shared_keyring = services.Keyring()
+        return _shared_keyring
+
+
+def _unreadable(check: signing.Verification) -> bool:
+    return check.verdict == Verdict.TAMPERED and check.detail == signing.unreadable("").detail
+
+
+def _verify_held(
+    license: License, presented: signing.SignedLicense | None = None
+) -> signing.Verification:
+    """services.verify_license with the process's keys. A record whose holder id does not
+    open is checked once more with keys read afresh before it is called altered: the
+    process may hold keys of a database that has since been replaced (tests, a restore)."""
+    global _shared_keyring
+    check = services.verify_license(license, presented=presented, keyring=_keyring())
+    if _unreadable(check):
+        fresh = services.Keyring()
+        check = services.verify_license(license, presented=presented, keyring=fresh)
+        if not _unreadable(check):
+            with _keyring_lock:
+                _shared_keyring = fresh
+    return check
+
+
+def _record_use(license: License, *, channel: str, address: str, verdict: str) -> None:
+    LicenseUse.objects.create(
+        license=license,
+        kind=UseKind.VERIFIED,
+        used_at=timezone.now(),
+        user=VERIFIED_BY,
+        address=(address or "")[:45],
+        detail={"channel": channel, "verdict": verdict},
+    )
+
+
+def _held(identifier: str) -> License | None:
+    try:
+        return selectors.license_by_identifier(identifier)
+    except DomainError:
+        return None
+
+
+def verify_by_code(identifier: str, code: str, *, address: str = "") -> Outcome:
+    """Identifier + verification code. An unknown identifier and a wrong code are refused
+    alike (404, NOT_FOUND); a malformed identifier or code is refused naming the field."""
+    license = selectors.license_by_identifier(identifier, field="identifier")
+    code = documents.normalize_code(code)
+    # Computed for unknown identifiers too, so both refusals take the same work.
+    matches = documents.code_matches(identifier, code)
+    if license is None or not matches:
+        logger.info("license verification refused: identifier and code do not match")
+        raise DomainError([FieldError("", NOT_FOUND)], status=404, title="未找到")
+    return _verified_record(license, channel=Channel.CODE, address=address)
+
+
+def _verified_record(
+    license: License,
+    *,
+    channel: str,
+    address: str,
+    presented: signing.SignedLicense | None = None,
+) -> Outcome:
+    check = _verify_held(license, presented)
+    _record_use(license, channel=channel, address=address, verdict=check.verdict)
+    return _outcome(check, license=license)
+
+
+def qr_parameters(payload: str) -> tuple[str, str]:
+    """(identifier, code) from a scanned verification URL of this platform; anything else is
+    refused on `qr` with the reason."""
+    text = (payload or "").strip()
+    if not text or len(text) > MAX_QR_LENGTH:
+        raise DomainError.of("qr", "二维码内容为空或过长，不是证照核验码")
+    try:
+        url = urlsplit(text)
+    except ValueError as error:
+        raise DomainError.of("qr", "二维码内容不是证照核验地址") from error
+    ours = urlsplit(settings.PUBLIC_BASE_URL)
+    if (url.scheme, url.netloc.lower()) != (ours.scheme, ours.netloc.lower()):
+        raise DomainError.of(
+            "qr", "二维码不是本平台的证照核验码，请到签发平台核验，或上传证照的 PDF、JSON 文件"
+        )
+    if url.path.rstrip("/") != documents.VERIFY_PATH.rstrip("/"):
+        raise DomainError.of("qr", "二维码内容不是证照核验地址")
+    query = parse_qs(url.query, keep_blank_values=True, max_num_fields=10)
+    identifiers, codes = query.get("id", []), query.get("code", [])
+    if len(identifiers) != 1 or len(codes) != 1:
+        raise DomainError.of("qr", "二维码缺少证照标识或验证码")
+    return identifiers[0], codes[0]
+
+
+def verify_qr(payload: str, *, address: str = "") -> Outcome:
+    """The QR code's URL as scanned: its identifier and code, verified as typed ones are."""
+    identifier, code = qr_parameters(payload)
+    return verify_by_code(identifier, code, address=address)
+
+
+# --- uploaded files -------------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def document_of_upload(data: bytes) -> dict:
+    """The signed license document inside an uploaded PDF or JSON file, or refused on `file`."""
+    if not data:
+        raise DomainError.of("file", "上传的文件是空的")
+    if len(data) > settings.MAX_UPLOAD_BYTES:
+        limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise DomainError.of("file", f"文件不能超过 {limit} MB")
+    if data.startswith(b"%PDF-"):
+        return documents.signed_document_from_pdf(data)
+    try:
+        document = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except RecursionError as error:
+        raise DomainError.of("file", MAX_JSON_DEPTH_ERROR) from error
+    except (UnicodeDecodeError, ValueError) as error:
+        raise DomainError.of("file", UPLOAD_REFUSAL) from error
+    if not isinstance(document, dict):
+        raise DomainError.of("file", UPLOAD_REFUSAL)
+    return document
+
+
+def verify_upload(data: bytes, *, address: str = "") -> Outcome:
+    """A PDF or JSON download: against the record when the license is held here (a changed
+    field is named), else offline against this platform's and recognized platforms' seals."""
+    try:
+        signed = signing.SignedLicense.from_document(document_of_upload(data), field="file")
+    except DomainError as error:
+        logger.info("license verification refused: %s", error.detail)
+        raise
+    license = _held(signed.identifier)
+    if license is not None:
+        return _verified_record(license, channel=Channel.UPLOAD, address=address, presented=signed)
+    return verify_offline(signed)
+
+
+def verify_offline(signed: signing.SignedLicense, *, today: date | None = None) -> Outcome:
+    """A license not held here, against the seals this platform trusts."""
+    trust, platforms = recognized_trust()
+    check = signing.verify(signed, trust, today=today or timezone.localdate())
+    platform = platforms.get(signed.seal_id, "")
+    note = ""
+    if check.authentic and not platform:
+        note = "（本平台证照库中无此证照，无法确认其是否已被撤销或注销）"
+    elif check.authentic:
+        note = f"（由互认平台“{platform}”的印章签发；证照状态以签发平台为准）"
+    return _outcome(check, platform=platform, note=note)
+
+
+def _foreign_trusted(seal: ForeignSeal) -> signing.TrustedSeal:
+    return signing.TrustedSeal(
+        seal_id=seal.key_id,
+        issuer_uscc=seal.issuer_uscc,
+        issuer_name=seal.issuer_name,
+        seal_name=seal.seal_name,
+        public_key_pem=seal.public_key_pem,
+        valid_from=seal.valid_from,
+        valid_until=seal.valid_until,
+        revoked_at=seal.revoked_at,
+    )
+
+
+def recognized_trust() -> tuple[signing.TrustList, dict[str, str]]:
+    """Our own seals and those of the platforms we recognize (active ones), with the name of
+    the platform behind each foreign seal."""
+    foreign = list(
+        ForeignSeal.objects.select_related("platform").filter(platform__active=True).order_by("pk")
+    )
+    seals = [*selectors.trust_list(), *(_foreign_trusted(seal) for seal in foreign)]
+    return signing.TrustList(seals), {seal.key_id: seal.platform.name for seal in foreign}
+
+
+# --- 互认共享: importing another platform's trust list --------------------------------------------
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def fetch_trust_list(url: str) -> dict:
+    """Download a published trust list. HTTPS only (a loopback address may use HTTP, for a
+    platform on the same host and for tests); at most MAX_TRUST_LIST_BYTES."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname or "")):
+        raise DomainError.of("url", "信任列表地址须为 https:// 开头的网址")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+            body = response.read(MAX_TRUST_LIST_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise DomainError.of("url", f"无法获取信任列表：{error}") from error
+    if len(body) > MAX_TRUST_LIST_BYTES:
+        raise DomainError.of("url", "信任列表过大")
+    return parse_trust_list(body, field="url")
+
+
+def parse_trust_list(data: bytes, *, field: str = "file") -> dict:
+    try:
+        document = json.loads(data.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise DomainError.of(field, "信任列表不是有效的 JSON") from error
+    if not isinstance(document, dict):
+        raise DomainError.of(field, "信任列表不是有效的 JSON 对象")
+    return document
+
+
+def _check_foreign(platform: ForeignPlatform | None, trust: signing.TrustList) -> None:
+    """A platform vouches for its own issuers only: none of our seals, none of our issuers,
+    nothing another recognized platform already lists."""
+    ids = [seal.seal_id for seal in trust]
+    usccs = {seal.issuer_uscc for seal in trust}
+    errors = []
+    if Seal.objects.filter(key_id__in=ids).exists():
+        errors.append(
+            FieldError("trust_list", "信任列表含有本平台自己的印章，不能作为互认平台导入")
+        )
+    ours = sorted(
+        set(Seal.objects.filter(agency__uscc__in=usccs).values_list("agency__name", flat=True))
+    )
+    if ours:
+        errors.append(
+            FieldError("trust_list", f"信任列表声称代表本平台的发证机关：{'、'.join(ours)}")
+        )
+    others = ForeignSeal.objects.filter(key_id__in=ids).select_related("platform")
+    if platform is not None:
+        others = others.exclude(platform=platform)
+    if names := sorted({seal.platform.name for seal in others}):
+        errors.append(
+            FieldError("trust_list", f"信任列表中的印章已由互认平台“{'、'.join(names)}”列入")
+        )
+    if errors:
+        raise DomainError(errors, status=409, title="状态冲突")
+
+
+def _sync_seals(platform: ForeignPlatform, trust: signing.TrustList) -> dict[str, int]:
+    held = {seal.key_id: seal for seal in platform.seals.all()}
+    counts = {"added": 0, "updated": 0, "removed": 0}
+    for trusted in trust:
+        values = {
+            "issuer_uscc": trusted.issuer_uscc,
+            "issuer_name": trusted.issuer_name[:200],
+            "seal_name": trusted.seal_name[:50],
+            "public_key_pem": trusted.public_key_pem,
+            "valid_from": trusted.valid_from,
+            "valid_until": trusted.valid_until,
+            "revoked_at": trusted.revoked_at,
+        }
+        existing = held.pop(trusted.seal_id, None)
+        if existing is None:
+            ForeignSeal.objects.create(platform=platform, key_id=trusted.seal_id, **values)
+            counts["added"] += 1
+            continue
+        if existing.revoked_at is not None:  # a revocation once seen stays, at its first time
+            later = trusted.revoked_at is None or trusted.revoked_at > existing.revoked_at
+            values["revoked_at"] = existing.revoked_at if later else trusted.revoked_at
+        changed = [name for name, value in values.items() if getattr(existing, name) != value]
+        if changed:
+            for name in changed:
+                setattr(existing, name, values[name])
+            existing.save(update_fields=changed)
+            counts["updated"] += 1
+    # What the platform no longer lists, it no longer vouches for.
+    gone = ForeignSeal.objects.filter(pk__in=[seal.pk for seal in held.values()])
+    counts["removed"] = gone.delete()[0]
+    return counts
+
+
+@dataclass(frozen=True)
+class TrustImport:
+    platform: ForeignPlatform
+    seals: int
+    added: int
+    updated: int
+    removed: int
+
+
+@transaction.atomic
+def import_trust_list(*, name: str, document: object, actor: str, url: str = "") -> TrustImport:
+    """Recognize platform `name` (made if new) with the seals of its trust list `document`;
+    a platform already known has its seals brought in line with the list. Audited."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise DomainError.of("name", "平台名称不能为空且不超过100个字")
+    trust = signing.TrustList.from_document(document, field="trust_list")
+    platform = ForeignPlatform.objects.select_for_update().filter(name=name).first()
+    _check_foreign(platform, trust)
+    if platform is None:
+        platform = ForeignPlatform.objects.create(name=name, trust_list_url=url)
+    elif url and url != platform.trust_list_url:
+        platform.trust_list_url = url
+    platform.refreshed_at = timezone.now()
+    platform.save(update_fields=["trust_list_url", "refreshed_at"])
+    counts = _sync_seals(platform, trust)
+    record_audit(
+        "license.trust_list_imported",
+        actor=actor,
+        target=f"ForeignPlatform:{platform.pk}",
+        detail={"name": name, "url": url, "seals": len(trust), **counts},
+    )
+    return TrustImport(platform=platform, seals=len(trust), **counts)
+
+
+def refresh_platform(platform: ForeignPlatform, *, actor: str) -> TrustImport:
+    """Fetch the platform's trust list again from its address and bring its seals in line."""
+    if not platform.trust_list_url:
+        raise DomainError.of("url", f"互认平台“{platform.name}”没有登记信任列表地址，请用文件导入")
+    document = fetch_trust_list(platform.trust_list_url)
+    return import_trust_list(
+        name=platform.name, document=document, actor=actor, url=platform.trust_list_url
+    )

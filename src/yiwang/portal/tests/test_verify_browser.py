@@ -1,0 +1,98 @@
+"""网上验证核对 in a real Chromium against a real server: a verifier types the identifier and
+code and reads 有效; then uploads a JSON whose field was changed and reads which one.
+
+The server is a fresh instance (its own SQLite database and master key) with one license
+signed there, as in the mutual-recognition test. Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from yiwang.core.loopback import free_port, wait_until_healthy
+from yiwang.licenses.tests.test_mutual_recognition import MAKE_LICENSE, Instance, _run
+from yiwang.portal.tests.test_browser_guide import DESKTOP, browser, open_page, shot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def verifier_site(tmp_path_factory) -> Iterator[Instance]:
+    home = tmp_path_factory.mktemp("verify_site")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "yiwang.settings.dev",
+        "DATABASE_URL": f"sqlite:///{home / 'site.sqlite3'}",
+        "YIWANG_HOME": str(home),
+        "YIWANG_MEDIA_ROOT": str(home / "media"),
+        "YIWANG_MASTER_KEY_PROVIDER": "env",
+        "YIWANG_MASTER_KEY": secrets.token_hex(16),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(32),
+        "YIWANG_PUBLIC_BASE_URL": url,
+        "YIWANG_EVENT_WORKER": "external",
+    }
+    _run(env, "migrate", "--noinput", "-v0")
+    document = json.loads(_run(env, "shell", "-c", MAKE_LICENSE).strip().splitlines()[-1])
+    log = home / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "yiwang.manage", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_healthy(url, server, log)
+        yield Instance(url=url, license=document)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture
+def page(browser, verifier_site) -> Iterator[Page]:  # noqa: F811
+    page = open_page(browser, verifier_site.url, DESKTOP)
+    yield page
+    page.context.close()
+
+
+def test_a_verifier_checks_a_license_and_sees_a_changed_copy_named(page, verifier_site, tmp_path):
+    document = verifier_site.license
+    page.goto("/licenses/verify/")
+    page.get_by_label("证照标识").fill(document["license"]["identifier"])
+    page.get_by_label("验证码").fill(document["verification_code"].lower())
+    page.get_by_role("button", name="核验", exact=True).click()
+    result = page.locator("#verify-result")
+    expect(page.locator("#verify-verdict")).to_have_text("核验结果：有效")
+    expect(result).to_contain_text("武汉市市场监督管理局")
+    expect(result).to_contain_text("食品经营许可证")
+    expect(result).to_contain_text("热食类食品制售")
+    shot(page, "license-verify-valid")
+
+    page.goto(document["verification_url"])  # the QR code lands here and verifies at once
+    expect(page.locator("#verify-verdict")).to_have_text("核验结果：有效")
+
+    changed = json.loads(json.dumps(document))
+    changed["license"]["data"]["premises"] = "武汉市武昌区某处"
+    path = tmp_path / "license.json"
+    path.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
+    page.get_by_label("电子证照文件（PDF 或 JSON）").set_input_files(str(path))
+    page.get_by_role("button", name="上传并核验").click()
+    expect(page.locator("#verify-verdict")).to_have_text("核验结果：已被篡改")
+    expect(page.locator("#verify-changed")).to_contain_text("证照数据“经营场所”")
+    expect(page.locator("#verify-issuer")).to_contain_text("武汉市市场监督管理局")
+    shot(page, "license-verify-tampered")
