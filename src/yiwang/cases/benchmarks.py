@@ -437,6 +437,7 @@ def _floor_audit_tables() -> None:
                 cursor.execute(
                     f"CREATE TABLE IF NOT EXISTS {twin} AS SELECT * FROM {original} WHERE 0"
                 )
+        cursor.execute(f"DELETE FROM {FLOOR_AUDIT_TABLE}")  # each run starts its chain anew
         cursor.execute(f"DELETE FROM {FLOOR_AUDIT_HEAD}")
         cursor.execute(
             f"INSERT INTO {FLOOR_AUDIT_HEAD} (id, sequence, hash) VALUES (1, 0, %s)", ["0" * 64]
