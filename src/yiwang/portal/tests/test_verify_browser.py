@@ -8,17 +8,12 @@ signed there, as in the mutual-recognition test. Screenshots land in test-artifa
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from yiwang.core.loopback import free_port, wait_until_healthy
-from yiwang.licenses.tests.test_mutual_recognition import MAKE_LICENSE, Instance, _run
+from yiwang.licenses.tests.instances import Instance, running_instance
 from yiwang.portal.tests.test_browser_guide import DESKTOP, browser, open_page, shot  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -26,41 +21,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def verifier_site(tmp_path_factory) -> Iterator[Instance]:
-    home = tmp_path_factory.mktemp("verify_site")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "yiwang.settings.dev",
-        "DATABASE_URL": f"sqlite:///{home / 'site.sqlite3'}",
-        "YIWANG_HOME": str(home),
-        "YIWANG_MEDIA_ROOT": str(home / "media"),
-        "YIWANG_MASTER_KEY_PROVIDER": "env",
-        "YIWANG_MASTER_KEY": secrets.token_hex(16),
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(32),
-        "YIWANG_PUBLIC_BASE_URL": url,
-        "YIWANG_EVENT_WORKER": "external",
-    }
-    _run(env, "migrate", "--noinput", "-v0")
-    document = json.loads(_run(env, "shell", "-c", MAKE_LICENSE).strip().splitlines()[-1])
-    log = home / "server.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "yiwang.manage", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_healthy(url, server, log)
-        yield Instance(url=url, license=document)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with running_instance(tmp_path_factory.mktemp("verify_site")) as instance:
+        yield instance
 
 
 @pytest.fixture
