@@ -16,6 +16,7 @@ Only the check character is computed here; which serial comes next is services' 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,13 +45,17 @@ class LicenseIdentifier:
     serial: str
     version: int
 
-    @property
+    @functools.cached_property
     def check(self) -> str:
         return check_character(self.type_code, self.issuer_uscc, self.serial, self.version)
 
-    def __str__(self) -> str:
+    @functools.cached_property
+    def text(self) -> str:
         parts = (ROOT, self.type_code, self.issuer_uscc, self.serial, f"{self.version:03d}")
         return ".".join((*parts, self.check))
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def check_character(type_code: str, issuer_uscc: str, serial: str, version: int) -> str:
@@ -106,6 +111,7 @@ def make_identifier(
     )
 
 
+@functools.lru_cache(maxsize=1024)  # a verification parses its identifier more than once
 def parse_identifier(value: str, *, field: str = "identifier") -> LicenseIdentifier:
     """The parts of an identifier, or a DomainError on `field` naming the faulty part."""
     text = (value or "").strip().upper()

@@ -9,21 +9,30 @@ from django.utils import timezone
 
 from yiwang.catalog.models import CatalogItem
 from yiwang.core.keys import Sealer
+from yiwang.core.statements import RelatedLookup
 from yiwang.licenses import identifiers, signing
 from yiwang.licenses.constants import HOLDER_ID_PURPOSE
 from yiwang.licenses.models import License, LicenseType, Seal
 
 VERIFICATION_JOINS = ("license_type", "issuer", "seal", "seal__agency")
+# Every public verification starts here: one prepared statement, not an ORM query, reading
+# of the related rows what verification and its answer show (the rest loads if touched).
+_BY_IDENTIFIER = RelatedLookup(
+    License,
+    {
+        "license_type": ("code", "name", "holder_kind", "data_schema", "display_hints"),
+        "issuer": ("uscc", "name"),
+        "seal": ("name", "key_id", "public_key_pem", "valid_from", "valid_until", "revoked_at"),
+        "seal__agency": ("uscc", "name"),
+    },
+    "identifier",
+)
 
 
 def license_by_identifier(identifier: str, *, field: str = "identifier") -> License | None:
     """The license an identifier names, with what verification reads. A malformed identifier
     is refused (DomainError on `field`) before the database is asked."""
-    normalized = str(identifiers.parse_identifier(identifier, field=field))
-    try:  # get(), not first(): no ORDER BY to compile and run on the hot path
-        return License.objects.select_related(*VERIFICATION_JOINS).get(identifier=normalized)
-    except License.DoesNotExist:
-        return None
+    return _BY_IDENTIFIER.get(str(identifiers.parse_identifier(identifier, field=field)))
 
 
 def holder_index(holder_kind: str, holder_id: str) -> str:

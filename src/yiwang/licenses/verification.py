@@ -42,6 +42,7 @@ from yiwang.core.audit import record_audit
 from yiwang.core.errors import DomainError, FieldError
 from yiwang.core.identifiers import mask
 from yiwang.core.ratelimit import hit
+from yiwang.core.statements import RowInsert
 from yiwang.licenses import documents, license_data, selectors, services, signing
 from yiwang.licenses.constants import HOLDER_ID_TYPE, HolderKind, UseKind, Verdict
 from yiwang.licenses.models import (
@@ -252,8 +253,11 @@ def _verify_held(
     return check
 
 
+_USE_LOG = RowInsert(LicenseUse)  # one per verification: written once, prepared
+
+
 def _record_use(license: License, *, channel: str, address: str, verdict: str) -> None:
-    LicenseUse.objects.create(
+    _USE_LOG.insert(
         license=license,
         kind=UseKind.VERIFIED,
         used_at=timezone.now(),

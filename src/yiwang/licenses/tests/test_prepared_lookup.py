@@ -1,0 +1,75 @@
+"""The verification hot path's statements (core.statements) give what the ORM gives: the
+license with its type, issuer and seal in one query, deferred fields loaded when touched, and
+the use log row written with the model's defaults."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from yiwang.core.statements import RelatedLookup, RowInsert
+from yiwang.licenses import selectors
+from yiwang.licenses.constants import UseKind
+from yiwang.licenses.models import License, LicenseUse, Seal
+from yiwang.licenses.tests.factories import company_uscc, sign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def license(seal, food_type):
+    return sign(food_type, seal)
+
+
+def concrete_values(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def test_the_lookup_reads_the_license_and_its_relations_in_one_query(license):
+    expected = License.objects.select_related(*selectors.VERIFICATION_JOINS).get(pk=license.pk)
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.license_by_identifier(license.identifier.lower())
+        related = (found.license_type.code, found.issuer.uscc, found.seal.key_id)
+        agency = found.seal.agency.name
+    assert len(queries) == 1
+    assert concrete_values(found) == concrete_values(expected)
+    assert related == (expected.license_type.code, expected.issuer.uscc, expected.seal.key_id)
+    assert agency == expected.seal.agency.name
+    assert found.data == expected.data and isinstance(found.data, dict)
+    assert found.signed_at == expected.signed_at and found.signed_at.tzinfo is not None
+    assert found._state.adding is False and found._state.db == "default"
+
+
+def test_a_field_not_read_loads_when_touched_as_the_orm_defers_it(license):
+    found = selectors.license_by_identifier(license.identifier)
+    with CaptureQueriesContext(connection) as queries:
+        sealed_key = found.seal.private_key_sealed
+    assert len(queries) == 1
+    assert sealed_key == Seal.objects.get(pk=license.seal_id).private_key_sealed
+
+
+def test_an_unknown_identifier_is_none(license):
+    missing = license.identifier.replace(".001.", ".002.")
+    missing = missing[:-1] + ("A" if missing[-1] != "A" else "B")
+    assert RelatedLookup(License, {}, "identifier").get(missing) is None
+
+
+def test_a_null_foreign_key_joins_as_none(license):
+    lookup = RelatedLookup(License, {"previous": ("identifier",)}, "identifier")
+    found = lookup.get(license.identifier)
+    with CaptureQueriesContext(connection) as queries:
+        assert found.previous is None
+    assert len(queries) == 0
+    later = sign(license.license_type, license.seal, holder_id=company_uscc(70000002))
+    License.objects.filter(pk=later.pk).update(previous=license)
+    assert lookup.get(later.identifier).previous.identifier == license.identifier
+
+
+def test_the_row_insert_writes_the_model_defaults(license):
+    moment = timezone.now()
+    RowInsert(LicenseUse).insert(
+        license=license, kind=UseKind.VERIFIED, used_at=moment, user="网上验证核对"
+    )
+    use = LicenseUse.objects.get(license=license)
+    assert (use.kind, use.used_at, use.user) == (UseKind.VERIFIED, moment, "网上验证核对")
+    assert (use.detail, use.case_number, use.address, use.authorization) == ({}, "", "", None)
