@@ -7,6 +7,7 @@ masking rule used on every page.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -39,10 +40,15 @@ def validate_id_number(value: str, *, field: str = "id_number") -> str:
         raise DomainError.of(field, f"公民身份号码{_reason(error)}") from error
 
 
+@functools.lru_cache(maxsize=4096)  # agencies' and license types' codes recur on every lookup
+def _checked_uscc(value: str) -> str:
+    return uscc.validate(value)
+
+
 def validate_uscc(value: str, *, field: str = "uscc") -> str:
     """Return the compact USCC or raise DomainError naming `field` and the reason."""
     try:
-        return uscc.validate(value or "")
+        return _checked_uscc(str(value or ""))
     except stdnum_errors.ValidationError as error:
         raise DomainError.of(field, f"统一社会信用代码{_reason(error)}") from error
 

@@ -16,7 +16,8 @@ def test_bench_licenses_prints_one_json_object_last(tmp_path):
             "licenses",
             "--json",
             *("--licenses", "2000", "--signed-every", "5", "--seconds", "0.6"),
-            *("--sample", "100", "--requests", "60", "--concurrency", "3", "--workers", "2"),
+            *("--sample", "100", "--requests", "60", "--concurrency", "3"),
+            *("--workers", "2", "--threads", "2"),
             *("--database-url", url),
         ],
         capture_output=True,
@@ -28,11 +29,13 @@ def test_bench_licenses_prints_one_json_object_last(tmp_path):
     assert result["name"] == "licenses"
     params, metrics, floor, ratio = (result[key] for key in ("params", "metrics", "floor", "ratio"))
     assert params["licenses"] == 2000 and params["signed"] == 400 and params["database"] == "sqlite"
-    assert params["api_workers"] == 2 and params["api_concurrency"] == 3
+    assert params["api_workers"] == 2 and params["api_threads"] == 2
+    assert params["api_concurrency"] == 3
     assert floor["sm2_verify_per_s"] > 0 and floor["sm2_sign_per_s"] > 0
     assert floor["prepared_failures"] == 0
     assert metrics["library_failures"] == 0 and metrics["library_verifications_per_s"] > 0
     assert metrics["library_p95_ms"] >= metrics["library_p50_ms"] > 0
+    assert metrics["offline_failures"] == 0 and metrics["offline_verifications_per_s"] > 0
     assert metrics["api_failures"] == 0 and metrics["api_verifications_per_s"] > 0
     assert metrics["issuance_per_s"] > 0 and metrics["issued"] > 0
     assert ratio["library_vs_raw_verify"] == round(
