@@ -7,7 +7,6 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api import install_problem_handlers
 from yiwang.core.api import router as core_router
 from yiwang.licenses.api import router as licenses_router
-from yiwang.licenses.api_wallet import router as wallet_router
 from yiwang.notifications.api import router as notifications_router
 from yiwang.regions.api import router as regions_router
 
@@ -27,4 +26,3 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/", cases_router)
 api.add_router("/", notifications_router)
 api.add_router("/", licenses_router)
-api.add_router("/", wallet_router)

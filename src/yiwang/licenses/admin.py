@@ -1,5 +1,6 @@
 """Back-office screens: the license catalog is edited here; seals are made here through the
-制章 service and never edited; licenses and seal uses are read-only records."""
+制章 service and never edited; issuance rules are edited through rules.save_issuance_rule
+(checked and audited); licenses and seal uses are read-only records."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from yiwang.core.admin import WrittenByServicesAdmin
 from yiwang.core.errors import DomainError
-from yiwang.licenses import services, verification
+from yiwang.licenses import rules, services, verification
 from yiwang.licenses.models import (
     ForeignPlatform,
     ForeignSeal,
@@ -53,6 +54,14 @@ class LicenseMaterialAdmin(admin.ModelAdmin):
     autocomplete_fields = ("catalog_item", "license_type")
 
 
+def _by_field(error: DomainError, fields: tuple[str, ...]) -> dict:
+    """A service's refusal as a form's errors: each reason beside its field, others on top."""
+    errors: dict = {}
+    for fault in error.errors:
+        errors.setdefault(fault.field if fault.field in fields else None, []).append(fault.message)
+    return errors
+
+
 class SealForm(forms.ModelForm):
     """The terms of a new seal, checked as the 制章 service checks them."""
 
@@ -70,7 +79,7 @@ class SealForm(forms.ModelForm):
                     agency=agency, name=name, valid_from=valid_from, valid_until=valid_until
                 )
             except DomainError as error:
-                raise ValidationError({e.field or None: e.message for e in error.errors}) from error
+                raise ValidationError(_by_field(error, SealForm.Meta.fields)) from error
         return cleaned
 
 
@@ -292,23 +301,49 @@ class ForeignSealAdmin(WrittenByServicesAdmin):
         return False
 
 
-@admin.register(IssuanceRule)
-class IssuanceRuleAdmin(WrittenByServicesAdmin):
-    """Which license a completed case of an item issues; shown, not edited, here."""
+class IssuanceRuleForm(forms.ModelForm):
+    """A rule's terms, checked as the service checks them before it saves (rules.check_rule),
+    so the screen names every fault beside its field."""
 
+    class Meta:
+        model = IssuanceRule
+        fields = rules.RULE_FIELDS
+
+    def terms(self) -> rules.RuleTerms:
+        return rules.RuleTerms(**{name: self.cleaned_data[name] for name in rules.RULE_FIELDS})
+
+    def clean(self):
+        cleaned = super().clean()
+        if all(name in cleaned for name in rules.RULE_FIELDS):
+            try:
+                rules.check_rule(self.terms(), rule=self.instance if self.instance.pk else None)
+            except DomainError as error:
+                raise ValidationError(_by_field(error, rules.RULE_FIELDS)) from error
+        return cleaned
+
+
+@admin.register(IssuanceRule)
+class IssuanceRuleAdmin(admin.ModelAdmin):
+    """Which license a completed case of an item issues. Saved through rules.save_issuance_rule
+    (checked against the type, the seals of the implementing agencies; audited); never
+    deleted here, so no rule disappears without a record."""
+
+    form = IssuanceRuleForm
     list_display = ("catalog_item", "license_type", "seal_name", "remind_days_before")
     list_select_related = ("catalog_item", "license_type")
     search_fields = ("catalog_item__name", "=catalog_item__basic_code", "license_type__name")
-    readonly_fields = (
-        "catalog_item",
-        "license_type",
-        "seal_name",
-        "field_sources",
-        "renewal_item",
-        "remind_days_before",
-    )
+    autocomplete_fields = ("catalog_item", "license_type", "renewal_item")
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def save_model(self, request, obj, form, change):
+        saved = rules.save_issuance_rule(
+            actor=request.user.get_username(),
+            terms=form.terms(),
+            rule=obj if change else None,
+        )
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

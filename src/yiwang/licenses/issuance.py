@@ -1,32 +1,32 @@
-"""Issuance and lifecycle of e-licenses by their issuing authority, and expiry reminders.
+"""Issuance of e-licenses when cases complete, renewal by a renewal item's case, and expiry
+reminders. The authority's own 变更、延续、注销、撤销 are licenses.lifecycle.
 
 - 电子证照与纸质证照同步签发: when a case completes (`case.completed`) and its catalog item has
   an IssuanceRule, the license is signed by the case agency's active seal of the rule's name,
   for the organization (USCC) of an organization's case, else for the applicant (ID number),
   with data drawn from the case by the rule's field sources and checked by the type's schema.
   A completed case issues once (License.case_number is unique), however often the event comes.
+- 延续 on completion: a completed case of an item that a rule names as its renewal item renews
+  the applicant's own license of the rule's type (found by the applicant's blind index, as 免提交
+  finds it), in force and not permanent, as lifecycle renews; the new version carries the
+  case number, so a redelivered event renews nothing more. An applicant who holds no such
+  license (or several, or one another region issued) is audited and nothing else happens.
 - A case that cannot issue (no seal, a bad rule, data the schema refuses) must not hold up
   the other consumers of `case.completed` (the applicant's notice, the indicators): the failure
   is logged and audited, and a `license.issuance_retry` event carries the issuance on, retried
   by the outbox's back-off until someone fixes the seal or the rule.
-- 变更 and 延续 make a new version with the same serial (version + 1, linked to the one it
-  replaces), and cancel the old one ("已变更为第N版"); 注销 and 撤销 end a license with a reason.
-  Only approvers of the issuing agency may; each step is a LifecycleRecord signed by the
-  agency's seal over {identifier, action, occurred_at, reason}, logged as a seal use, audited.
 - 主动服务: valid licenses running out within their rule's reminder window are announced once
   (`license.expiring`, with the renewal item's guide), which notifications turns into messages.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.cases.constants import CaseStatus
@@ -34,15 +34,12 @@ from yiwang.cases.models import Case
 from yiwang.catalog.models import CatalogItem, ServiceItem
 from yiwang.core import keys
 from yiwang.core.audit import record_audit
-from yiwang.core.crypto import CryptoError, load_public_key, sm2_verify, sm3_hex
-from yiwang.core.errors import Conflict, DomainError, Forbidden
+from yiwang.core.crypto import CryptoError
+from yiwang.core.errors import Conflict, DomainError
 from yiwang.core.events import consumer, record_event
-from yiwang.identity import selectors as identity
-from yiwang.identity.constants import AccountKind, Role
-from yiwang.identity.models import Account, OrganizationAccount, OrganizationMember
-from yiwang.licenses import identifiers, license_data, services, signing
+from yiwang.identity.models import Account
+from yiwang.licenses import license_data, lifecycle, plugins, selectors, services
 from yiwang.licenses.constants import (
-    DocumentKind,
     HolderKind,
     LicenseStatus,
     LifecycleAction,
@@ -52,17 +49,15 @@ from yiwang.licenses.models import (
     IssuanceRule,
     License,
     LicenseType,
-    LifecycleRecord,
     Seal,
-    SealUse,
 )
 from yiwang.registries.constants import ID_NUMBER_PURPOSE
 
 logger = logging.getLogger(__name__)
 
 ISSUANCE_ACTOR = "系统（办结自动签发）"
+RENEWAL_ACTOR = "系统（办结自动延续）"
 RETRY_TOPIC = "license.issuance_retry"
-REASON_MAX = 500
 # What keeps a case from issuing until someone acts: a refused seal, rule or data, or a seal
 # key that does not open. Anything else (the database going away) fails the event as usual.
 ISSUANCE_FAILURES = (DomainError, CryptoError)
@@ -176,79 +171,6 @@ def license_data_for(rule: IssuanceRule, case: Case, holder: Holder) -> dict:
     return license_data.validate_data(schema, data)
 
 
-# --- signed lifecycle steps -------------------------------------------------------------------
-
-
-def lifecycle_payload(*, identifier: str, action: str, occurred_at: datetime, reason: str) -> dict:
-    """What a lifecycle step's seal signs (canonical JSON, as licenses are signed)."""
-    return {
-        "identifier": identifier,
-        "action": action,
-        "occurred_at": signing.utc_instant(occurred_at),
-        "reason": reason,
-    }
-
-
-def _sign_step(
-    license: License,
-    *,
-    action: str,
-    actor: str,
-    reason: str,
-    seal: Seal,
-    keyring: services.Keyring,
-) -> LifecycleRecord:
-    """One signed step: the record and its seal use, written together."""
-    occurred_at = timezone.now().replace(microsecond=0)
-    message = signing.canonical(
-        lifecycle_payload(
-            identifier=license.identifier, action=action, occurred_at=occurred_at, reason=reason
-        )
-    )
-    digest = sm3_hex(message)
-    signature = keyring.signing_key(seal).sign(message)
-    record = LifecycleRecord.objects.create(
-        license=license,
-        action=action,
-        actor=actor[:150],
-        reason=reason,
-        occurred_at=occurred_at,
-        seal=seal,
-        digest=digest,
-        signature=base64.b64encode(signature).decode(),
-    )
-    SealUse.objects.create(
-        seal=seal,
-        actor=actor[:150],
-        document_kind=DocumentKind.LIFECYCLE,
-        document_reference=license.identifier,
-        digest=digest,
-        used_at=occurred_at,
-    )
-    return record
-
-
-def verify_lifecycle_record(record: LifecycleRecord) -> bool:
-    """Does the record's signature hold over its fields, by the seal it names?"""
-    if record.seal is None or not record.signature:
-        return False
-    message = signing.canonical(
-        lifecycle_payload(
-            identifier=record.license.identifier,
-            action=record.action,
-            occurred_at=record.occurred_at,
-            reason=record.reason,
-        )
-    )
-    try:
-        key = load_public_key(record.seal.public_key_pem.encode())
-        return sm3_hex(message) == record.digest and sm2_verify(
-            key, base64.b64decode(record.signature), message
-        )
-    except (CryptoError, ValueError):
-        return False
-
-
 # --- issuance on case.completed ---------------------------------------------------------------
 
 
@@ -264,41 +186,14 @@ def _issuing_seal(case: Case, rule: IssuanceRule) -> Seal:
     return seal
 
 
-def holder_accounts(license: License) -> list[int]:
-    """The accounts to tell about a license: the holder person's account, or the people who
-    may act for the holder organization now (its representative and agents)."""
-    if license.holder_kind == HolderKind.PERSON:
-        people = Account.objects.filter(
-            kind=AccountKind.PERSON, id_number_index=license.holder_id_index, is_active=True
-        )
-        return list(people.values_list("pk", flat=True))
-    uscc = (
-        services.Keyring()
-        .sealer(license.holder_kind)
-        .open(license.holder_id_sealed, context=license.identifier)
-    )
-    now = timezone.now()
-    members = OrganizationMember.objects.filter(
-        organization__in=OrganizationAccount.objects.filter(uscc=uscc),
-        revoked_at__isnull=True,
-        valid_from__lte=now,
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-    return sorted(set(members.values_list("account_id", flat=True)))
-
-
-def _person_account(license: License) -> int | None:
-    if license.holder_kind != HolderKind.PERSON:
-        return None
-    accounts = holder_accounts(license)
-    return accounts[0] if accounts else None
-
-
 @transaction.atomic
 def issue_license_for_case(
     *, case_uid: str, keyring: services.Keyring | None = None
 ) -> License | None:
-    """电子证照与纸质证照同步签发: the license of a completed case, or None when its item
-    issues none or the license exists already. Refusals (DomainError) name what to fix."""
+    """电子证照与纸质证照同步签发: the license of a completed case — issued when its item has
+    an issuance rule, else renewed when its item is a rule's renewal item — or None when
+    neither applies or the case's license exists already. Refusals (DomainError) name what
+    to fix."""
     case = (
         Case.objects.select_related(
             "service_item__catalog_item", "agency", "applicant", "organization"
@@ -308,14 +203,20 @@ def issue_license_for_case(
     )
     if case is None or case.status != CaseStatus.COMPLETED or not case.number:
         return None
+    if License.objects.filter(case_number=case.number).exists():
+        return None
+    keyring = keyring or services.Keyring()
     rule = (
         IssuanceRule.objects.select_related("license_type")
         .filter(catalog_item=case.service_item.catalog_item)
         .first()
     )
-    if rule is None or License.objects.filter(case_number=case.number).exists():
-        return None
-    keyring = keyring or services.Keyring()
+    if rule is None:
+        return _renew_for_case(case, keyring)
+    return _issue_for_case(case, rule, keyring)
+
+
+def _issue_for_case(case: Case, rule: IssuanceRule, keyring: services.Keyring) -> License:
     holder = holder_of(case, rule.license_type)
     license = services.sign_license(
         license_type=rule.license_type,
@@ -329,7 +230,7 @@ def issue_license_for_case(
     )
     License.objects.filter(pk=license.pk).update(case_number=case.number)
     license.case_number = case.number
-    _sign_step(
+    lifecycle.sign_step(
         license,
         action=LifecycleAction.ISSUED,
         actor=ISSUANCE_ACTOR,
@@ -351,8 +252,7 @@ def issue_license_for_case(
         "license.issued",
         identifier=license.identifier,
         case=case.number,
-        account=_person_account(license),
-        accounts=holder_accounts(license),
+        **selectors.holder_recipients(license),
     )
     return license
 
@@ -393,249 +293,75 @@ def retry_issuance(event_id: int, payload: dict) -> None:
         ) from error
 
 
-# --- lifecycle by the issuing authority -------------------------------------------------------
-
-# What each status may become; a change or renewal cancels the version it replaces.
-TRANSITIONS = {
-    LicenseStatus.VALID: {LicenseStatus.CANCELLED, LicenseStatus.REVOKED},
-    LicenseStatus.CANCELLED: set(),
-    LicenseStatus.REVOKED: set(),
-}
-ACTION_STATUS = {
-    LifecycleAction.CANCELLED: LicenseStatus.CANCELLED,
-    LifecycleAction.REVOKED: LicenseStatus.REVOKED,
-}
+# --- 延续 on completion of a renewal item's case ----------------------------------------------
 
 
-def _require_issuer_staff(actor: Account, license: License, what: str) -> None:
-    issuer = license.issuer
-    if not identity.has_role(
-        actor, Role.APPROVER, region_code=issuer.region.code, agency_id=issuer.pk
-    ):
-        raise Forbidden(f"只有发证机关（{issuer.name}）的审批人员可以{what}该证照")
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason or len(reason) > REASON_MAX:
-        raise DomainError.of("reason", f"请写明原因（不超过{REASON_MAX}个字）")
-    return reason
-
-
-def _locked(license: License) -> License:
-    return (
-        License.objects.select_for_update(of=("self",))
-        .select_related("license_type", "issuer__region", "seal")
-        .get(pk=license.pk)
-    )
-
-
-def _check_transition(license: License, to: str, what: str) -> None:
-    if to not in TRANSITIONS[license.status]:
-        status = LicenseStatus(license.status).label
-        raise Conflict("status", f"证照当前为“{status}”，不能{what}")
-
-
-def _authority_seal(license: License) -> Seal:
-    """The issuing agency's seal that signs the step: the active one of the name that signed
-    the license, else another active one of the agency; in force now."""
-    now = timezone.now()
-    seals = Seal.objects.filter(
-        agency_id=license.issuer_id,
-        status=SealStatus.ACTIVE,
-        valid_from__lte=now,
-        valid_until__gt=now,
-    )
-    seal = seals.filter(name=license.seal.name).first() or seals.order_by("name").first()
-    if seal is None:
-        raise Conflict("seal", f"{license.issuer.name}没有有效的电子印章，请先制章")
-    return seal
-
-
-def _end(license: License, status: str, reason: str) -> None:
-    license.status = status
-    license.status_changed_at = timezone.now()
-    license.status_reason = reason
-    license.save(update_fields=["status", "status_changed_at", "status_reason"])
-
-
-def _new_version(
-    old: License,
-    *,
-    actor: Account,
-    action: str,
-    reason: str,
-    data: dict,
-    holder_name: str,
-    valid_from: date,
-    valid_until: date | None,
-    keyring: services.Keyring,
-) -> License:
-    """The next version of `old` (same serial, version + 1, linked back), signed, and `old`
-    cancelled as replaced; both steps signed and the change audited."""
-    seal = _authority_seal(old)
-    holder_id = keyring.sealer(old.holder_kind).open(old.holder_id_sealed, context=old.identifier)
-    version = old.version + 1
-    new = services.sign_license(
-        license_type=old.license_type,
-        seal=seal,
-        holder_id=holder_id,
-        holder_name=holder_name,
-        data=data,
-        issued_on=timezone.localdate(),
-        actor=str(actor),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        version=version,
-        serial=identifiers.parse_identifier(old.identifier).serial,
-        keyring=keyring,
-    )
-    License.objects.filter(pk=new.pk).update(previous=old)
-    new.previous = old
-    verb = LifecycleAction(action).label
-    replaced = f"已{verb}为第{version}版"
-    _end(old, LicenseStatus.CANCELLED, replaced)
-    _sign_step(
-        old,
-        action=LifecycleAction.CANCELLED,
-        actor=str(actor),
-        reason=replaced,
-        seal=seal,
-        keyring=keyring,
-    )
-    _sign_step(new, action=action, actor=str(actor), reason=reason, seal=seal, keyring=keyring)
-    record_audit(
-        f"license.{action}",
-        actor=str(actor),
-        target=f"License:{new.identifier}",
-        detail={"previous": old.identifier, "version": version, "reason": reason},
-    )
-    record_event(
-        f"license.{action}",
-        identifier=new.identifier,
-        previous=old.identifier,
-        account=_person_account(new),
-        accounts=holder_accounts(new),
-    )
-    return new
-
-
-def _changeable(actor: Account, license: License, what: str) -> License:
-    license = _locked(license)
-    _require_issuer_staff(actor, license, what)
-    _check_transition(license, LicenseStatus.CANCELLED, what)
-    if license.valid_until is not None and license.valid_until < timezone.localdate():
-        raise Conflict(
-            "status", f"证照已于{signing.chinese_date(license.valid_until)}到期，不能{what}"
+def _renew_for_case(case: Case, keyring: services.Keyring) -> License | None:
+    """延续 by a completed case of a renewal item: the applicant's own license of the type of a
+    rule naming that item, renewed as lifecycle renews, the new version carrying the case
+    number. None when the item renews nothing, or (audited) when the applicant holds no
+    license to renew, several, or one the case's agency may not renew."""
+    type_ids = set(
+        IssuanceRule.objects.filter(renewal_item=case.service_item.catalog_item).values_list(
+            "license_type_id", flat=True
         )
-    return license
-
-
-@transaction.atomic
-def change_license(
-    *,
-    actor: Account,
-    license: License,
-    reason: str,
-    changes: dict | None = None,
-    holder_name: str | None = None,
-    keyring: services.Keyring | None = None,
-) -> License:
-    """变更: the data fields in `changes` (None removes an optional one) and/or the holder's
-    name, as a new version; the validity period stays as it was."""
-    reason = _reason(reason)
-    license = _changeable(actor, license, "变更")
-    if changes is not None and not isinstance(changes, dict):
-        raise DomainError.of("changes", "变更内容须是 JSON 对象")
-    data = {**license.data, **(changes or {})}
-    data = {name: value for name, value in data.items() if value is not None}
-    data = license_data.validate_data(license.license_type.data_schema, data, field="changes")
-    name = license.holder_name if holder_name is None else holder_name
-    if data == license.data and name == license.holder_name:
-        raise DomainError.of("changes", "变更内容与现证照相同，没有需要变更的内容")
-    return _new_version(
-        license,
-        actor=actor,
-        action=LifecycleAction.CHANGED,
-        reason=reason,
-        data=data,
-        holder_name=name,
-        valid_from=license.valid_from,
-        valid_until=license.valid_until,
-        keyring=keyring or services.Keyring(),
     )
-
-
-@transaction.atomic
-def renew_license(
-    *,
-    actor: Account,
-    license: License,
-    reason: str = "有效期届满延续",
-    valid_until: date | None = None,
-    keyring: services.Keyring | None = None,
-) -> License:
-    """延续: a new version valid from today (the holder is never without a valid license)
-    until the type's period counted from the day after the old one ends, or `valid_until`."""
-    reason = _reason(reason)
-    license = _changeable(actor, license, "延续")
-    if license.valid_until is None:
-        raise Conflict("valid_until", "长期有效的证照无需延续")
-    until = valid_until or license.license_type.valid_until_for(
-        license.valid_until + timedelta(days=1)
+    if not type_ids:
+        return None
+    license, why_not = _license_to_renew(case, type_ids)
+    if license is None:
+        record_audit(
+            "license.renewal_skipped",
+            actor=RENEWAL_ACTOR,
+            target=case.number,
+            detail={"case": case.number, "reason": why_not},
+        )
+        return None
+    renewed = lifecycle.renew_for_system(
+        license, actor=RENEWAL_ACTOR, reason=f"办件{case.number}办结", keyring=keyring
     )
-    if until is None or until <= license.valid_until:
-        end = signing.chinese_date(license.valid_until)
-        raise DomainError.of("valid_until", f"延续后的有效期截止日期应晚于原截止日期（{end}）")
-    return _new_version(
-        license,
-        actor=actor,
-        action=LifecycleAction.RENEWED,
-        reason=reason,
-        data=license.data,
-        holder_name=license.holder_name,
-        valid_from=timezone.localdate(),
-        valid_until=until,
-        keyring=keyring or services.Keyring(),
+    License.objects.filter(pk=renewed.pk).update(case_number=case.number)
+    renewed.case_number = case.number
+    return renewed
+
+
+def _license_to_renew(case: Case, type_ids: set[int]) -> tuple[License | None, str]:
+    """The one license of these types the case's applicant holds in force with an end date,
+    found by the applicant's own blind index (never anyone else's), or None and why not."""
+    names = "、".join(
+        LicenseType.objects.filter(pk__in=type_ids).order_by("name").values_list("name", flat=True)
     )
-
-
-def _end_by_authority(actor: Account, license: License, action: str, reason: str) -> License:
-    what = LifecycleAction(action).label
-    reason = _reason(reason)
-    license = _locked(license)
-    _require_issuer_staff(actor, license, what)
-    _check_transition(license, ACTION_STATUS[action], what)
-    seal = _authority_seal(license)
-    _end(license, ACTION_STATUS[action], reason)
-    keyring = services.Keyring()
-    _sign_step(license, action=action, actor=str(actor), reason=reason, seal=seal, keyring=keyring)
-    record_audit(
-        f"license.{action}",
-        actor=str(actor),
-        target=f"License:{license.identifier}",
-        detail={"reason": reason},
+    holder = plugins.case_holder(case)
+    if holder is None:
+        return None, f"申请人{case.applicant.name}的账号未经实名认证，无法确认其持有的{names}"
+    held = list(
+        License.objects.select_related("issuer")
+        .filter(
+            holder_id_index=holder[1],
+            license_type_id__in=type_ids,
+            status=LicenseStatus.VALID,
+            valid_until__gte=timezone.localdate(),  # not expired, not permanent (NULL)
+        )
+        .order_by("pk")[:2]
     )
-    record_event(
-        f"license.{action}",
-        identifier=license.identifier,
-        reason=reason,
-        account=_person_account(license),
-        accounts=holder_accounts(license),
-    )
-    return license
+    if not held:
+        return None, f"申请人未持有在有效期内可延续的{names}，未延续任何证照"
+    if len(held) > 1:
+        return None, f"申请人持有多张有效的{names}，无法确定延续哪一张，请由发证机关办理延续"
+    license = held[0]
+    if not _may_renew(case, license):
+        return None, (
+            f"证照{license.identifier}由{license.issuer.name}签发，"
+            f"{case.agency.name}不是发证机关，也不在其所在地区，不能延续"
+        )
+    return license, ""
 
 
-@transaction.atomic
-def cancel_license(*, actor: Account, license: License, reason: str) -> License:
-    """注销: the license ends (the holder gave it up, the business closed, …)."""
-    return _end_by_authority(actor, license, LifecycleAction.CANCELLED, reason)
-
-
-@transaction.atomic
-def revoke_license(*, actor: Account, license: License, reason: str) -> License:
-    """撤销: the issuing authority withdraws a license that should not have been issued."""
-    return _end_by_authority(actor, license, LifecycleAction.REVOKED, reason)
+def _may_renew(case: Case, license: License) -> bool:
+    """The issuing agency renews, or the renewal item's implementation in the issuer's region —
+    where the expiry reminder sends the holder (renewal_service_item)."""
+    issuer = license.issuer
+    return case.agency_id == issuer.pk or case.service_item.region_id == issuer.region_id
 
 
 # --- 主动服务: expiry reminders -----------------------------------------------------------------
@@ -684,8 +410,7 @@ def _remind(license: License, today: date, terms: ReminderTerms) -> bool:
             identifier=license.identifier,
             type_name=license.license_type.name,
             valid_until=license.valid_until.isoformat(),
-            account=_person_account(license),
-            accounts=holder_accounts(license),
+            **selectors.holder_recipients(license),
             renewal_item=terms.renewal_item.name if renewal else "",
             renewal_code=renewal.implementation_code if renewal else "",
             renewal_link=f"/guide/{renewal.implementation_code}/" if renewal else "",

@@ -429,9 +429,21 @@ class Showing(models.Model):
     )
     created_at = models.DateTimeField("出示时间", auto_now_add=True)
     expires_at = models.DateTimeField("失效时间")
+    idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "亮证记录"
+        indexes = [
+            # Housekeeping deletes showings expired longer than the retention period.
+            models.Index(fields=["expires_at"], name="showing_expiry_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="showing_idempotent_request",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.license_id} · {self.expires_at:%Y-%m-%d %H:%M}"
@@ -467,6 +479,7 @@ class Authorization(models.Model):
     # was shown once when granting. Only the code's blind index is kept.
     access_code_index = models.CharField("访问码索引", max_length=64, blank=True)
     access_code_used_at = models.DateTimeField("访问码使用时间", null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用证授权"
@@ -491,6 +504,11 @@ class Authorization(models.Model):
                 fields=["access_code_index"],
                 condition=Q(access_code_index__gt=""),
                 name="authorization_access_code_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="authorization_idempotent_request",
             ),
         ]
 

@@ -4,14 +4,16 @@ holder's licenses by blind index, the license types a material accepts, and the 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yiwang.catalog.models import CatalogItem
 from yiwang.core.keys import Sealer
 from yiwang.core.statements import RelatedLookup
+from yiwang.identity.constants import AccountKind
+from yiwang.identity.models import Account, OrganizationAccount, OrganizationMember
 from yiwang.licenses import identifiers, signing
-from yiwang.licenses.constants import HOLDER_ID_PURPOSE
+from yiwang.licenses.constants import HOLDER_ID_PURPOSE, HolderKind
 from yiwang.licenses.models import License, LicenseType, Seal
 
 VERIFICATION_JOINS = ("license_type", "issuer", "seal", "seal__agency")
@@ -33,6 +35,33 @@ def license_by_identifier(identifier: str, *, field: str = "identifier") -> Lice
     """The license an identifier names, with what verification reads. A malformed identifier
     is refused (DomainError on `field`) before the database is asked."""
     return _BY_IDENTIFIER.get(str(identifiers.parse_identifier(identifier, field=field)))
+
+
+def holder_accounts(license: License) -> list[int]:
+    """The accounts to tell about a license: the holder person's account, or the people who
+    may act for the holder organization now (its representative and agents)."""
+    if license.holder_kind == HolderKind.PERSON:
+        people = Account.objects.filter(
+            kind=AccountKind.PERSON, id_number_index=license.holder_id_index, is_active=True
+        )
+        return list(people.values_list("pk", flat=True))
+    purpose = HOLDER_ID_PURPOSE[license.holder_kind]
+    uscc = Sealer(purpose).open(license.holder_id_sealed, context=license.identifier)
+    now = timezone.now()
+    members = OrganizationMember.objects.filter(
+        organization__in=OrganizationAccount.objects.filter(uscc=uscc),
+        revoked_at__isnull=True,
+        valid_from__lte=now,
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+    return sorted(set(members.values_list("account_id", flat=True)))
+
+
+def holder_recipients(license: License) -> dict:
+    """Whom an event about the license reaches: `account` (a person holder's own account, for
+    the inbox) and `accounts` (everyone who may act for the holder)."""
+    accounts = holder_accounts(license)
+    person = license.holder_kind == HolderKind.PERSON
+    return {"account": accounts[0] if person and accounts else None, "accounts": accounts}
 
 
 def holder_index(holder_kind: str, holder_id: str) -> str:

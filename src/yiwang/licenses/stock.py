@@ -273,7 +273,7 @@ def _normal(header: object) -> str:
     return text.rstrip("*").casefold()
 
 
-def _data_value(spec: dict, value: object) -> object:
+def data_value(spec: dict, value: object) -> object:
     """A cell as the field's JSON type; ValueError with the reason when it is none."""
     kind = spec.get("type", "string")
     if isinstance(kind, list):
@@ -503,7 +503,7 @@ class _RowChecker:
                 continue
             name = target[5:]
             try:
-                data[name] = _data_value(properties[name], cell)
+                data[name] = data_value(properties[name], cell)
             except ValueError as error:
                 unreadable.add(name)
                 self.problem(number, target, str(error))

@@ -18,6 +18,13 @@
   not yet in force, expired, revoked, a used or wrong code) is written to the audit trail with
   its reason, and nothing of the license is returned.
 - Downloads (PDF, JSON) log DOWNLOADED.
+- Retries. Showing and authorizing take an Idempotency-Key (core.idempotency): a retry gets the
+  first answer again, the link or the access code included, and nothing is made twice. Those
+  secrets are random without a key; with one they are derived from the account and the key
+  under a platform key (HMAC-SM3), so a retry can be given them again while the database still
+  holds only their blind index.
+- Housekeeping. Showings expired longer than LICENSE_SHOWING_RETENTION_DAYS are deleted; the
+  use log names a showing only by its id, so 用证记录 keeps every entry.
 
 The authorization row is locked while it is used or revoked, so a read and a revocation that
 race are ordered, and a one-time code cannot be used twice.
@@ -25,16 +32,19 @@ race are ordered, and a one-time code cannot be used twice.
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from yiwang.core import idempotency
 from yiwang.core.audit import record_audit
 from yiwang.core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound
 from yiwang.core.identifiers import validate_uscc
@@ -57,11 +67,14 @@ from yiwang.regions.models import Organization
 
 SHOW_TOKEN_PURPOSE = "license.show_token"
 ACCESS_CODE_PURPOSE = "license.access_code"
+REPLAYED_SECRET_PURPOSE = "license.replayed_secret"
 SHOWN_PATH = "/licenses/shown/{token}/"
+TOKEN_BYTES = 24  # 32 characters of URL-safe Base64
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed is hard to get wrong.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 80 bits
+CODE_BYTES = 10
 CODE_SHAPE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
 AUTHORIZATION_MAX_DAYS = 366
 CLOCK_SKEW = timedelta(minutes=5)  # a start "now" typed a moment ago is not in the past
@@ -71,6 +84,8 @@ GRANTEE_NAME_MAX = 200
 # administrators (三员), catalog and data administrators do not handle applicants' licenses.
 LICENSE_USER_ROLES = (Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER)
 ANONYMOUS_VERIFIER = "匿名查验（扫码）"
+HOUSEKEEPING_ACTOR = "系统（定期清理）"
+PURGE_BATCH = 5000
 
 
 # --- reads: the holder's licenses ----------------------------------------------------------
@@ -188,24 +203,65 @@ def shown_url(token: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + SHOWN_PATH.format(token=token)
 
 
+def _secret_bytes(what: str, account: Account | None, key: str, *context: str, size: int) -> bytes:
+    """Random bytes; for a request with an Idempotency-Key, bytes derived from what they are
+    for, the account, the key and `context`, so that the request's retry gets them again."""
+    if not key:
+        return secrets.token_bytes(size)
+    message = "\x00".join((what, str(account.pk), key, *context))
+    return bytes.fromhex(blind_index(REPLAYED_SECRET_PURPOSE, message))[:size]
+
+
+def _show_token(account: Account, key: str, expires_at: datetime) -> str:
+    # The expiry is part of a derived token: a key used again after its showing was deleted
+    # (housekeeping) makes a new link, not the old one again.
+    moment = expires_at.astimezone(UTC).isoformat()
+    return base64.urlsafe_b64encode(
+        _secret_bytes("show", account, key, moment, size=TOKEN_BYTES)
+    ).decode()
+
+
+def _same_license(row: Showing | Authorization, license: License) -> None:
+    if row.license_id != license.pk:
+        raise Conflict(
+            idempotency.HEADER, "该 Idempotency-Key 已用于另一张证照的请求，新的请求请换一个"
+        )
+
+
 @transaction.atomic
-def show_license(*, license: License, account: Account, address: str = "") -> tuple[Showing, str]:
+def show_license(
+    *, license: License, account: Account, address: str = "", idempotency_key: str = ""
+) -> tuple[Showing, str]:
     """亮证: a new showing of a license the person holds; returns it and its token, which
-    exists only in this answer (and the QR code made from it)."""
-    token = secrets.token_urlsafe(24)
-    showing = Showing.objects.create(
-        license=license,
-        token_index=blind_index(SHOW_TOKEN_PURPOSE, token),
-        created_by=account,
-        expires_at=timezone.now() + timedelta(seconds=settings.LICENSE_SHOW_SECONDS),
-    )
-    record_audit(
-        "license.shown",
-        actor=str(account),
-        target=license.identifier,
-        address=address,
-        detail={"showing": showing.pk, "expires_at": showing.expires_at.isoformat()},
-    )
+    exists only in this answer (and the QR code made from it). A retry with the same
+    Idempotency-Key gets the same showing and token."""
+    key = idempotency_key
+
+    def show() -> tuple[Showing, str]:
+        expires_at = timezone.now() + timedelta(seconds=settings.LICENSE_SHOW_SECONDS)
+        token = _show_token(account, key, expires_at)
+        showing = Showing.objects.create(
+            license=license,
+            token_index=blind_index(SHOW_TOKEN_PURPOSE, token),
+            created_by=account,
+            expires_at=expires_at,
+            idempotency_key=key,
+        )
+        record_audit(
+            "license.shown",
+            actor=str(account),
+            target=license.identifier,
+            address=address,
+            detail={"showing": showing.pk, "expires_at": showing.expires_at.isoformat()},
+        )
+        return showing, token
+
+    def shown_before() -> tuple[Showing, str] | None:
+        showing = Showing.objects.filter(created_by=account, idempotency_key=key).first()
+        return (showing, _show_token(account, key, showing.expires_at)) if showing else None
+
+    showing, token = idempotency.once(key, show, shown_before)
+    _same_license(showing, license)
     return showing, token
 
 
@@ -285,6 +341,31 @@ def open_showing(
     return ShownLicense(license, verification, showing.expires_at)
 
 
+def purge_expired_showings(*, now: datetime | None = None) -> int:
+    """Delete the showings expired more than LICENSE_SHOWING_RETENTION_DAYS ago; returns how
+    many. Until then a late scan is told 已过期 (410) rather than 无效 (404). Batches of
+    PURGE_BATCH, each its own transaction, so a large purge holds no lock for long. The use
+    log keeps every entry: a LicenseUse names its showing only by id, in `detail`."""
+    days = settings.LICENSE_SHOWING_RETENTION_DAYS
+    if days < 0:  # a negative period would delete showings still in use
+        raise ImproperlyConfigured("YIWANG_LICENSE_SHOWING_RETENTION_DAYS must be 0 or more")
+    expired_before = (now or timezone.now()) - timedelta(days=days)
+    expired = Showing.objects.filter(expires_at__lt=expired_before)
+    deleted = 0
+    while batch := list(expired.values_list("pk", flat=True)[:PURGE_BATCH]):
+        with transaction.atomic():
+            deleted += Showing.objects.filter(pk__in=batch).delete()[0]
+    if deleted:
+        with transaction.atomic():
+            record_audit(
+                "license.showings_purged",
+                actor=HOUSEKEEPING_ACTOR,
+                target="Showing",
+                detail={"deleted": deleted, "expired_before": expired_before.isoformat()},
+            )
+    return deleted
+
+
 # --- downloads -----------------------------------------------------------------------------
 
 
@@ -337,8 +418,11 @@ def _period_errors(valid_from, valid_until, now: datetime) -> list[FieldError]:
     return errors
 
 
-def new_access_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def new_access_code(account: Account | None = None, key: str = "") -> str:
+    """A one-time access code: random, or derived for a request with an Idempotency-Key."""
+    number = int.from_bytes(_secret_bytes("access_code", account, key, size=CODE_BYTES), "big")
+    shifts = range(5 * (CODE_LENGTH - 1), -1, -5)  # 5 bits a symbol, most significant first
+    return "".join(CODE_ALPHABET[(number >> shift) & 0b11111] for shift in shifts)
 
 
 def normalized_access_code(code: str) -> str:
@@ -365,10 +449,55 @@ def authorize_use(
     grantee_name: str = "",
     grantee_uscc: str = "",
     address: str = "",
+    idempotency_key: str = "",
 ) -> tuple[Authorization, str]:
     """授权用证: let an agency or a third party use the license for a purpose and a period.
     Returns the authorization and, for a third party, its one-time access code (shown to the
-    holder once, never stored in clear; "" for an agency). Every fault is named at once."""
+    holder once, never stored in clear; "" for an agency). Every fault is named at once. A
+    retry with the same Idempotency-Key gets the first answer again, the code included."""
+    key = idempotency_key
+
+    def grant() -> tuple[Authorization, str]:
+        return _grant(
+            license=license,
+            account=account,
+            grantee_kind=grantee_kind,
+            grantee_agency_id=grantee_agency_id,
+            grantee_name=grantee_name,
+            grantee_uscc=grantee_uscc,
+            purpose=purpose,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            address=address,
+            key=key,
+        )
+
+    def granted_before() -> tuple[Authorization, str] | None:
+        earlier = Authorization.objects.filter(created_by=account, idempotency_key=key).first()
+        if earlier is None:
+            return None
+        third_party = earlier.grantee_kind == GranteeKind.THIRD_PARTY
+        return earlier, new_access_code(account, key) if third_party else ""
+
+    authorization, code = idempotency.once(key, grant, granted_before)
+    _same_license(authorization, license)
+    return authorization, code
+
+
+def _grant(
+    *,
+    license: License,
+    account: Account,
+    grantee_kind: str,
+    grantee_agency_id: int | str | None,
+    grantee_name: str,
+    grantee_uscc: str,
+    purpose: str,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    address: str,
+    key: str,
+) -> tuple[Authorization, str]:
     now = timezone.now()
     errors: list[FieldError] = []
     agency = None
@@ -396,7 +525,7 @@ def authorize_use(
         errors.append(FieldError("", f"该证照{state.label}，不能授权他人使用"))
     if errors:
         raise DomainError(errors)
-    code = new_access_code() if grantee_kind == GranteeKind.THIRD_PARTY else ""
+    code = new_access_code(account, key) if grantee_kind == GranteeKind.THIRD_PARTY else ""
     authorization = Authorization.objects.create(
         license=license,
         grantee_kind=grantee_kind,
@@ -408,6 +537,7 @@ def authorize_use(
         valid_until=valid_until,
         created_by=account,
         access_code_index=blind_index(ACCESS_CODE_PURPOSE, code) if code else "",
+        idempotency_key=key,
     )
     record_audit(
         "license.authorized",

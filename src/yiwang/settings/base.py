@@ -308,6 +308,13 @@ PUBLIC_BASE_URL = config(
 LICENSE_SHOW_SECONDS = config(
     "YIWANG_LICENSE_SHOW_SECONDS", 300, cast=int, help="Seconds a 亮证 QR code stays valid."
 )
+LICENSE_SHOWING_RETENTION_DAYS = config(
+    "YIWANG_LICENSE_SHOWING_RETENTION_DAYS",
+    30,
+    cast=int,
+    help="Days an expired 亮证 showing is kept (a late scan reads 已过期, not 无效) before "
+    "`yiwang licenses housekeeping` deletes it.",
+)
 LICENSE_REMIND_DAYS = config("YIWANG_LICENSE_REMIND_DAYS", 30, cast=int, help="Expiry notice days.")
 LOOKUP_RATE = config(
     "YIWANG_LOOKUP_RATE",

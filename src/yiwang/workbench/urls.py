@@ -62,4 +62,12 @@ urlpatterns = [
         licenses.authorized_license,
         name="authorized_license",
     ),
+    path("licenses/issued/", licenses.issued, name="issued_licenses"),
+    path("licenses/issued/<str:identifier>/", licenses.issued_license, name="issued_license"),
+    path(
+        "licenses/issued/<str:identifier>/<slug:action>/",
+        licenses.act_on_issued_license,
+        name="issued_license_action",
+    ),
+    path("licenses/import/", licenses.stock_import, name="license_import"),
 ]

@@ -16,7 +16,7 @@ from yiwang.core.events import Event, deliver_pending
 from yiwang.core.models import AuditRecord
 from yiwang.identity import services as identity
 from yiwang.identity.tests.factories import company
-from yiwang.licenses import issuance, services
+from yiwang.licenses import issuance, lifecycle, selectors, services
 from yiwang.licenses.constants import (
     USCC_PURPOSE,
     DocumentKind,
@@ -77,7 +77,7 @@ def test_a_completed_case_issues_a_signed_license_to_the_applicant(
 
     step = LifecycleRecord.objects.get(license=license)
     assert step.action == LifecycleAction.ISSUED and step.seal == seal
-    assert issuance.verify_lifecycle_record(step)
+    assert lifecycle.verify_lifecycle_record(step)
     uses = SealUse.objects.filter(document_reference=license.identifier)
     assert sorted(uses.values_list("document_kind", flat=True)) == [
         DocumentKind.LICENSE,
@@ -132,7 +132,7 @@ def test_an_organizations_case_issues_to_its_credit_code(world, item, applicant,
     assert license.data["premises"] == "长沙市芙蓉区五一大道1号"
     assert services.signed_license_of(license).payload["holder_id"] == uscc
     # The people who act for the organization are told.
-    assert issuance.holder_accounts(license) == [applicant.account.pk]
+    assert selectors.holder_accounts(license) == [applicant.account.pk]
 
 
 # --- cases that cannot issue ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from yiwang.core.events import Event
 from yiwang.core.models import AuditRecord
 from yiwang.identity.constants import Role
 from yiwang.identity.tests.factories import in_registry, registered
-from yiwang.licenses import issuance, services
+from yiwang.licenses import lifecycle, services
 from yiwang.licenses.constants import DocumentKind, LicenseStatus, LifecycleAction, Verdict
 from yiwang.licenses.identifiers import parse_identifier
 from yiwang.licenses.models import License, LifecycleRecord, SealUse
@@ -41,14 +41,14 @@ def _steps(license: License) -> list[tuple[str, str]]:
 
 def _signed_steps_verify() -> bool:
     records = LifecycleRecord.objects.select_related("license", "seal")
-    return all(issuance.verify_lifecycle_record(record) for record in records)
+    return all(lifecycle.verify_lifecycle_record(record) for record in records)
 
 
 # --- 变更 ---------------------------------------------------------------------------------------
 
 
 def test_a_change_is_a_new_version_with_the_same_serial(license, approver, seal):
-    new = issuance.change_license(
+    new = lifecycle.change_license(
         actor=approver,
         license=license,
         reason="经营场所变更",
@@ -78,10 +78,10 @@ def test_a_change_is_a_new_version_with_the_same_serial(license, approver, seal)
 
 
 def test_a_second_change_follows_the_first(license, approver):
-    second = issuance.change_license(
+    second = lifecycle.change_license(
         actor=approver, license=license, reason="餐位调整", changes={"seats": 60}
     )
-    third = issuance.change_license(
+    third = lifecycle.change_license(
         actor=approver, license=second, reason="去掉餐位", changes={"seats": None}
     )
     assert third.version == 3 and third.previous_id == second.pk
@@ -90,7 +90,7 @@ def test_a_second_change_follows_the_first(license, approver):
 
 
 def test_the_holders_name_can_change(license, approver):
-    new = issuance.change_license(
+    new = lifecycle.change_license(
         actor=approver, license=license, reason="名称变更", holder_name="长沙湘江美食有限公司"
     )
     assert services.signed_license_of(new).payload["holder_name"] == "长沙湘江美食有限公司"
@@ -109,7 +109,7 @@ def test_the_holders_name_can_change(license, approver):
 )
 def test_a_bad_change_is_refused_and_nothing_is_written(license, approver, changes, field, message):
     with pytest.raises(DomainError) as refused:
-        issuance.change_license(actor=approver, license=license, reason="变更", changes=changes)
+        lifecycle.change_license(actor=approver, license=license, reason="变更", changes=changes)
     assert any(e.field == field and message in e.message for e in refused.value.errors)
     assert License.objects.count() == 1
     assert License.objects.get().status == LicenseStatus.VALID
@@ -120,7 +120,7 @@ def test_a_bad_change_is_refused_and_nothing_is_written(license, approver, chang
 def test_an_expired_license_cannot_change(seal, food_type, approver):
     expired = sign(food_type, seal, issued_on=date(2018, 1, 1))  # through 2022-12-31
     with pytest.raises(Conflict, match="已于2022年12月31日到期"):
-        issuance.change_license(
+        lifecycle.change_license(
             actor=approver, license=expired, reason="变更", changes={"seats": 1}
         )
 
@@ -129,7 +129,7 @@ def test_an_expired_license_cannot_change(seal, food_type, approver):
 
 
 def test_a_renewal_runs_on_from_the_old_end_and_starts_today(license, approver):
-    new = issuance.renew_license(actor=approver, license=license)
+    new = lifecycle.renew_license(actor=approver, license=license)
     new.refresh_from_db()
     assert new.version == 2 and new.previous_id == license.pk
     assert new.valid_from == timezone.localdate()
@@ -145,8 +145,8 @@ def test_a_renewal_runs_on_from_the_old_end_and_starts_today(license, approver):
 
 def test_a_renewal_may_name_its_end_but_not_an_earlier_one(license, approver):
     with pytest.raises(DomainError, match="应晚于原截止日期（2029年5月9日）"):
-        issuance.renew_license(actor=approver, license=license, valid_until=date(2029, 5, 9))
-    new = issuance.renew_license(
+        lifecycle.renew_license(actor=approver, license=license, valid_until=date(2029, 5, 9))
+    new = lifecycle.renew_license(
         actor=approver, license=license, reason="延续三年", valid_until=date(2032, 5, 9)
     )
     assert License.objects.get(pk=new.pk).valid_until == date(2032, 5, 9)
@@ -155,10 +155,10 @@ def test_a_renewal_may_name_its_end_but_not_an_earlier_one(license, approver):
 def test_a_permanent_or_expired_license_is_not_renewed(world, seal, approver):
     permanent = sign(LicenseTypeFactory(permanent=True), seal)
     with pytest.raises(Conflict, match="长期有效的证照无需延续"):
-        issuance.renew_license(actor=approver, license=permanent)
+        lifecycle.renew_license(actor=approver, license=permanent)
     expired = sign(LicenseTypeFactory(), seal, issued_on=date(2018, 1, 1))
     with pytest.raises(Conflict, match="到期"):
-        issuance.renew_license(actor=approver, license=expired)
+        lifecycle.renew_license(actor=approver, license=expired)
     assert not LifecycleRecord.objects.exists()
 
 
@@ -166,7 +166,7 @@ def test_a_permanent_or_expired_license_is_not_renewed(world, seal, approver):
 
 
 def test_cancellation_ends_the_license_with_its_reason(license, approver):
-    issuance.cancel_license(actor=approver, license=license, reason="经营者申请注销")
+    lifecycle.cancel_license(actor=approver, license=license, reason="经营者申请注销")
     license.refresh_from_db()
     assert (license.status, license.status_reason) == (LicenseStatus.CANCELLED, "经营者申请注销")
     assert license.status_changed_at is not None
@@ -178,26 +178,26 @@ def test_cancellation_ends_the_license_with_its_reason(license, approver):
 
 
 def test_revocation_ends_the_license_and_nothing_follows_an_end(license, approver):
-    issuance.revoke_license(actor=approver, license=license, reason="以欺骗手段取得许可")
+    lifecycle.revoke_license(actor=approver, license=license, reason="以欺骗手段取得许可")
     license.refresh_from_db()
     assert license.status == LicenseStatus.REVOKED
     assert services.verify_license(license).verdict == Verdict.REVOKED
-    for act in (issuance.revoke_license, issuance.cancel_license):
+    for act in (lifecycle.revoke_license, lifecycle.cancel_license):
         with pytest.raises(Conflict, match="证照当前为“已撤销”"):
             act(actor=approver, license=license, reason="再次")
     with pytest.raises(Conflict, match="已撤销"):
-        issuance.change_license(
+        lifecycle.change_license(
             actor=approver, license=license, reason="变更", changes={"seats": 1}
         )
     with pytest.raises(Conflict, match="已撤销"):
-        issuance.renew_license(actor=approver, license=license)
+        lifecycle.renew_license(actor=approver, license=license)
     assert _steps(license) == [(LifecycleAction.REVOKED, "以欺骗手段取得许可")]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "理" * 501])
 def test_an_end_needs_a_reason(license, approver, reason):
     with pytest.raises(DomainError, match="请写明原因") as refused:
-        issuance.cancel_license(actor=approver, license=license, reason=reason)
+        lifecycle.cancel_license(actor=approver, license=license, reason=reason)
     assert refused.value.errors[0].field == "reason"
     assert License.objects.get().status == LicenseStatus.VALID
 
@@ -221,12 +221,12 @@ def outsider(request, world):
 
 def test_only_approvers_of_the_issuing_agency_act(license, outsider):
     acts = [
-        lambda: issuance.change_license(
+        lambda: lifecycle.change_license(
             actor=outsider, license=license, reason="变更", changes={"seats": 1}
         ),
-        lambda: issuance.renew_license(actor=outsider, license=license),
-        lambda: issuance.cancel_license(actor=outsider, license=license, reason="注销"),
-        lambda: issuance.revoke_license(actor=outsider, license=license, reason="撤销"),
+        lambda: lifecycle.renew_license(actor=outsider, license=license),
+        lambda: lifecycle.cancel_license(actor=outsider, license=license, reason="注销"),
+        lambda: lifecycle.revoke_license(actor=outsider, license=license, reason="撤销"),
     ]
     for act in acts:
         with pytest.raises(Forbidden, match="芙蓉区市场监督管理局"):
@@ -238,14 +238,14 @@ def test_only_approvers_of_the_issuing_agency_act(license, outsider):
 
 def test_a_city_wide_approver_reaches_the_countys_licenses(world, license):
     city_approver = staff("changsha", Role.APPROVER, world.city)
-    issuance.cancel_license(actor=city_approver, license=license, reason="注销")
+    lifecycle.cancel_license(actor=city_approver, license=license, reason="注销")
     assert License.objects.get().status == LicenseStatus.CANCELLED
 
 
 def test_a_revoked_role_no_longer_acts(license, approver):
     approver.roles.update(revoked_at=timezone.now())
     with pytest.raises(Forbidden):
-        issuance.cancel_license(actor=approver, license=license, reason="注销")
+        lifecycle.cancel_license(actor=approver, license=license, reason="注销")
 
 
 # --- the seal that signs a step -------------------------------------------------------------
@@ -254,21 +254,21 @@ def test_a_revoked_role_no_longer_acts(license, approver):
 def test_steps_are_signed_by_the_agencys_seal_in_force(world, license, approver, seal):
     services.revoke_seal(seal=seal, actor="test", reason="更换印章")
     with pytest.raises(Conflict, match="没有有效的电子印章"):
-        issuance.cancel_license(actor=approver, license=license, reason="注销")
+        lifecycle.cancel_license(actor=approver, license=license, reason="注销")
     assert License.objects.get().status == LicenseStatus.VALID
     new_seal = make_seal(world.county_agency)
-    issuance.cancel_license(actor=approver, license=license, reason="注销")
+    lifecycle.cancel_license(actor=approver, license=license, reason="注销")
     record = LifecycleRecord.objects.get()
-    assert record.seal == new_seal and issuance.verify_lifecycle_record(record)
+    assert record.seal == new_seal and lifecycle.verify_lifecycle_record(record)
     # What the old seal signed before its revocation still verifies as signed while valid.
     assert services.verify_license(License.objects.get()).signed_while_valid
 
 
 def test_an_altered_step_no_longer_verifies(license, approver):
-    issuance.cancel_license(actor=approver, license=license, reason="经营者申请注销")
+    lifecycle.cancel_license(actor=approver, license=license, reason="经营者申请注销")
     LifecycleRecord.objects.update(reason="依法撤销")
-    assert not issuance.verify_lifecycle_record(LifecycleRecord.objects.get())
+    assert not lifecycle.verify_lifecycle_record(LifecycleRecord.objects.get())
     LifecycleRecord.objects.update(
         reason="经营者申请注销", occurred_at=timezone.now() + timedelta(1)
     )
-    assert not issuance.verify_lifecycle_record(LifecycleRecord.objects.get())
+    assert not lifecycle.verify_lifecycle_record(LifecycleRecord.objects.get())

@@ -381,7 +381,7 @@ def acceptance(request: HttpRequest, number: str, task_id: int) -> HttpResponse:
             mode=request.POST.get("mode", AcceptanceMode.NORMAL),
             partner_agencies=_partners(request, case),
             deferred=request.POST.getlist("deferred"),
-            deferred_until=_optional_date(until, "deferred_until", "补齐期限"),
+            deferred_until=optional_date(until, "deferred_until", "补齐期限"),
         )
         return f"已受理，办件状态：{_status_of(decided)}。"
 
@@ -403,7 +403,7 @@ def _faults(request: HttpRequest, case: Case) -> list[dict]:
     return faults
 
 
-def _optional_date(value: str, field: str, label: str) -> date | None:
+def optional_date(value: str, field: str, label: str) -> date | None:
     if not value.strip():
         return None
     try:
@@ -420,7 +420,7 @@ def correction(request: HttpRequest, number: str, task_id: int) -> HttpResponse:
     task = _task(request, case, task_id)
 
     def run() -> str:
-        due_on = _optional_date(request.POST.get("due_on", ""), "due_on", "补正期限")
+        due_on = optional_date(request.POST.get("due_on", ""), "due_on", "补正期限")
         faults = _faults(request, case)
         services.request_correction(request.user, task, faults, due_on=due_on)
         return f"已一次性告知申请人补正 {len(faults)} 项问题，计时暂停。"

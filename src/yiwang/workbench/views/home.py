@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from yiwang.identity import selectors
 from yiwang.identity.constants import Role
+from yiwang.licenses import authority
 from yiwang.workbench.access import staff_required
 
 
@@ -23,5 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_audit_admin": Role.AUDIT_ADMIN in held,
             "works_on_cases": bool(held & {Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER}),
             "oversees_deadlines": bool(held & {Role.SUPERVISOR, Role.APPROVER}),
+            "manages_licenses": authority.AUTHORITY_ROLE in held,
         },
     )
