@@ -17,49 +17,45 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from urllib.parse import quote
 
-import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from yiwang.catalog.demo import DEMO_PASSWORD
-from yiwang.identity.demo import DEMO_PEOPLE, DEMO_TOTP_SECRET
-from yiwang.portal.tests.test_browser_guide import (  # noqa: F401 (browser is a fixture)
-    ARTIFACTS,
-    DESKTOP,
-    browser,
-    open_page,
+from yiwang.portal.tests.journeys import (  # noqa: F401 (people is a fixture)
+    BUSINESS,
+    FURONG,
+    LI,
+    PDF,
+    ZHANG,
+    accept,
+    approve,
+    case_number,
+    citizen_login,
+    diagram_node,
+    find_guide,
+    message,
+    open_from_my_tasks,
+    pass_review,
+    people,
+    screenshot,
+    server_log_tail,
+    server_shell,
+    staff_login,
+    start_application,
+    task_panel,
+    upload,
 )
+from yiwang.portal.tests.test_browser_guide import ARTIFACTS, browser  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
-ZHANG, LI = DEMO_PEOPLE  # 张丽华, 李建国: real-name level 2, household in 芙蓉区
-FURONG = "430102000000"
-PDF = b"%PDF-1.4\n% yiwang browser journey\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
-BUSINESS = "个体工商户登记"
 HOUSING = "公共租赁住房申请"
 WALK_IN_PHONE = "13900000071"
 WALK_IN_PASSWORD = "Walk-in-2026!"
-TOTP = pyotp.TOTP(DEMO_TOTP_SECRET)
 
 
-# --- the server's side ----------------------------------------------------------------------
-
-
-def server_shell(env: dict[str, str], code: str) -> str:
-    """Run Python in `yiwang shell` against the live server's database; its last output line."""
-    result = subprocess.run(
-        [sys.executable, "-m", "yiwang.manage", "shell", "-v", "0", "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
-    return result.stdout.strip().splitlines()[-1]
+def shot(page: Page, name: str) -> None:
+    screenshot(page, ARTIFACTS / f"journey-{name}.png")
 
 
 @pytest.fixture(scope="module")
@@ -87,132 +83,12 @@ def walk_in(live_portal_env) -> tuple[str, str]:
     return name, id_number
 
 
-def _server_log_tail(live_portal_server, lines: int = 80) -> str:
-    return "\n".join(live_portal_server.log.read_text().splitlines()[-lines:])
-
-
-# --- people at their browsers ---------------------------------------------------------------
-
-
-@pytest.fixture
-def people(browser: Browser, live_portal: str) -> Iterator:  # noqa: F811
-    """A fresh browser context per person of the test, closed afterwards."""
-    opened: list[Page] = []
-
-    def open_for() -> Page:
-        page = open_page(browser, live_portal, DESKTOP)
-        opened.append(page)
-        return page
-
-    yield open_for
-    for page in opened:
-        page.context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=ARTIFACTS / f"journey-{name}.png", full_page=True)
-
-
-def citizen_login(page: Page, id_number: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/login/")
-    form = page.locator("#password-login")
-    form.locator("#login-id").fill(id_number)
-    form.locator("#login-password").fill(password)
-    form.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/my/")
-
-
-_used_steps: dict[str, int] = {}
-
-
-def _fresh_code(username: str) -> str:
-    """A TOTP code not used yet by this account: the server accepts each time step once, and
-    the next step's code too (drift), so a second login soon after takes that one."""
-    while True:
-        now = time.time()
-        step = int(now // TOTP.interval)
-        for candidate in (step, step + 1):
-            if candidate > _used_steps.get(username, -1):
-                _used_steps[username] = candidate
-                return TOTP.at(candidate * TOTP.interval)
-        time.sleep(TOTP.interval - now % TOTP.interval + 0.5)
-
-
-def staff_login(page: Page, username: str) -> None:
-    page.goto("/workbench/login/")
-    page.locator("#login-username").fill(username)
-    page.locator("#login-password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="下一步").click()
-    page.wait_for_url("**/workbench/login/second-factor/")
-    page.locator("#totp-code").fill(_fresh_code(username))
-    page.get_by_role("button", name="验证并登录").click()
-    page.wait_for_url("**/workbench/")
-
-
-def open_from_my_tasks(page: Page, number: str, task: str = "") -> None:
-    """我的待办 from the start page, then the case by its number (in the row of `task`)."""
-    page.goto("/workbench/")
-    page.get_by_role("link", name="我的待办").click()
-    rows = page.get_by_role("row").filter(has=page.get_by_role("link", name=number))
-    if task:
-        rows = rows.filter(has_text=task)
-    rows.get_by_role("link", name=number).click()
-    expect(page.get_by_role("heading", name=f"办件 {number}")).to_be_visible()
-
-
-def message(page: Page):
-    return page.locator(".messages")
-
-
-def task_panel(page: Page, task_name: str):
-    return page.locator(".task-panel").filter(
-        has=page.get_by_role("heading", name=re.compile(f"^{task_name}"))
-    )
-
-
-def diagram_node(page: Page, element: str):
-    return page.locator(f'svg [data-element="{element}"]').first
-
-
-def find_guide(page: Page, words: str, name: str, agency: str) -> None:
-    """Search as a visitor of 芙蓉区 and open the guide of `name` carried out by `agency`."""
-    page.goto(f"/region/?code={FURONG}&next=" + quote(f"/search/?q={words}"))
-    title = page.get_by_role("link", name=name, exact=True)
-    result = page.locator(".result").filter(has=title)
-    result = result.filter(has=page.locator(".result-agency", has_text=re.compile(f"^{agency}$")))
-    result.locator(".result-title a").click()
-    expect(page.locator(".guide-kicker")).to_contain_text(agency)
-
-
-def upload(page: Page, material: str, filename: str) -> None:
-    """On the edit page: one file for one material, through that material's own form."""
-    row = page.locator(".material-row").filter(
-        has=page.get_by_role("heading", name=material, exact=True)
-    )
-    row.locator('input[type="file"]').set_input_files(
-        {"name": filename, "mimeType": "application/pdf", "buffer": PDF}
-    )
-    row.get_by_role("button", name="上传", exact=True).click()
-    expect(message(page)).to_contain_text(f"已上传“{material}”：{filename}")
-
-
-def case_number(page: Page) -> str:
-    number = page.locator("#case-summary .code").first.inner_text().strip()
-    assert re.fullmatch(r"\d{8}[A-Z]{2}\d{8}\d{6}", number), number
-    return number
-
-
-def start_application(page: Page) -> None:
-    page.locator("#apply-online").click()
-    page.get_by_role("button", name="开始申请").click()
-    expect(message(page)).to_contain_text("已为您创建申请")
-
-
 # --- 1. online, with a correction -----------------------------------------------------------
 
 
 def test_a_citizen_applies_online_answers_a_correction_and_is_granted_the_license(
-    people, live_portal_server
+    people,  # noqa: F811 (a fixture)
+    live_portal_server,
 ):
     citizen = people()
     citizen_login(citizen, ZHANG.id_number)
@@ -272,27 +148,22 @@ def test_a_citizen_applies_online_answers_a_correction_and_is_granted_the_licens
     expect(citizen.locator("#case-status")).to_have_text("待受理")
 
     clerk.reload()
-    accept = task_panel(clerk, "受理")
-    accept.get_by_role("button", name="受理", exact=True).click()
-    expect(message(clerk)).to_contain_text("已受理，办件状态：审查中。")
+    accept(clerk)
 
     reviewer = people()
     staff_login(reviewer, "changsha")
     open_from_my_tasks(reviewer, number)
     expect(diagram_node(reviewer, "review")).to_have_class(re.compile(r"\bactive\b"))
-    task_panel(reviewer, "审查").get_by_role("button", name="审查通过").click()
-    expect(message(reviewer)).to_contain_text("审查意见已提交：通过。")
+    pass_review(reviewer)
 
     approver = people()
     staff_login(approver, "approver")
     open_from_my_tasks(approver, number)
-    decision = task_panel(approver, "决定")
-    decision.get_by_label("决定依据").fill(
-        "申请材料齐全，符合《中华人民共和国市场主体登记管理条例》第十九条规定，准予登记。"
+    approve(
+        approver,
+        "申请材料齐全，符合《中华人民共和国市场主体登记管理条例》第十九条规定，准予登记。",
+        screenshot_to=ARTIFACTS / "journey-1-decision.png",
     )
-    shot(approver, "1-decision")
-    decision.get_by_role("button", name="准予许可").click()
-    expect(message(approver)).to_contain_text("决定已作出，办件状态：准予许可。")
 
     citizen.goto("/my/cases/")
     citizen.get_by_role("link", name=number).click()
@@ -306,14 +177,16 @@ def test_a_citizen_applies_online_answers_a_correction_and_is_granted_the_licens
     shot(citizen, "1-approved")
     notice = documents.get_by_role("link", name=re.compile("受理通知书"))
     pdf = citizen.request.get(notice.get_attribute("href"))
-    assert pdf.ok and pdf.body().startswith(b"%PDF-"), _server_log_tail(live_portal_server)
+    assert pdf.ok and pdf.body().startswith(b"%PDF-"), server_log_tail(live_portal_server)
 
 
 # --- 2. at the window, then online -----------------------------------------------------------
 
 
 def test_a_walk_in_is_taken_in_at_the_window_and_finds_the_case_after_registering(
-    people, walk_in, live_portal_env
+    people,  # noqa: F811 (a fixture)
+    walk_in,
+    live_portal_env,
 ):
     name, id_number = walk_in
     clerk = people()
@@ -383,7 +256,9 @@ def test_a_walk_in_is_taken_in_at_the_window_and_finds_the_case_after_registerin
 # --- 3. a joint case -----------------------------------------------------------------------
 
 
-def test_a_joint_case_is_reviewed_in_parallel_and_decided_after_both_reviews(people):
+def test_a_joint_case_is_reviewed_in_parallel_and_decided_after_both_reviews(
+    people,  # noqa: F811 (a fixture)
+):
     citizen = people()
     citizen_login(citizen, LI.id_number)
     find_guide(citizen, "公共租赁住房", HOUSING, "芙蓉区住房和城乡建设局")
@@ -403,11 +278,10 @@ def test_a_joint_case_is_reviewed_in_parallel_and_decided_after_both_reviews(peo
     clerk = people()
     staff_login(clerk, "window")
     open_from_my_tasks(clerk, number)
-    accept = task_panel(clerk, "受理")
-    accept.get_by_role("checkbox", name=re.compile("^芙蓉区民政局")).check()
+    acceptance = task_panel(clerk, "受理")
+    acceptance.get_by_role("checkbox", name=re.compile("^芙蓉区民政局")).check()
     shot(clerk, "3-partner-chosen")
-    accept.get_by_role("button", name="受理", exact=True).click()
-    expect(message(clerk)).to_contain_text("已受理，办件状态：审查中。")
+    accept(clerk)
 
     partner = people()
     staff_login(partner, "furong-mz")
@@ -424,8 +298,7 @@ def test_a_joint_case_is_reviewed_in_parallel_and_decided_after_both_reviews(peo
     expect(task_panel(lead, "牵头部门审查")).to_be_visible()
     shot(lead, "3-both-reviews-current")
 
-    task_panel(partner, "协办部门审查").get_by_role("button", name="审查通过").click()
-    expect(message(partner)).to_contain_text("审查意见已提交：通过。")
+    pass_review(partner, "协办部门审查")
 
     approver = people()
     staff_login(approver, "approver")
@@ -437,15 +310,12 @@ def test_a_joint_case_is_reviewed_in_parallel_and_decided_after_both_reviews(peo
     expect(diagram_node(lead, "decide")).to_have_class(re.compile(r"\bpending\b"))
     shot(lead, "3-one-review-done")
 
-    task_panel(lead, "牵头部门审查").get_by_role("button", name="审查通过").click()
-    expect(message(lead)).to_contain_text("审查意见已提交：通过。")
+    pass_review(lead, "牵头部门审查")
     open_from_my_tasks(approver, number)
-    decision = task_panel(approver, "决定")
-    decision.get_by_label("决定依据").fill(
-        "经住建、民政部门并联审查，申请人家庭符合公共租赁住房保障条件，准予配租资格。"
+    approve(
+        approver,
+        "经住建、民政部门并联审查，申请人家庭符合公共租赁住房保障条件，准予配租资格。",
     )
-    decision.get_by_role("button", name="准予许可").click()
-    expect(message(approver)).to_contain_text("决定已作出，办件状态：准予许可。")
 
     citizen.reload()
     expect(citizen.locator("#case-status")).to_have_text("准予许可")
