@@ -38,6 +38,7 @@ class DemoType:
     validity_years: int | None
     schema: dict
     order: list[str]
+    personal: tuple[str, ...] = ()  # fields naming a person: masked on public verification
 
 
 def _text(title: str, **extra) -> dict:
@@ -72,6 +73,7 @@ TRADER = DemoType(
         ],
     },
     ["trade_name", "kind", "operator", "composition", "premises", "business_scope"],
+    personal=("operator",),
 )
 DRIVER = DemoType(
     "002",
@@ -162,7 +164,7 @@ def _license_type(demo: DemoType, stats: LicenseDemoStats) -> LicenseType:
         validity_kind=ValidityKind.YEARS if demo.validity_years else ValidityKind.PERMANENT,
         validity_years=demo.validity_years,
         data_schema=demo.schema,
-        display_hints={"title": demo.name, "order": demo.order},
+        display_hints={"title": demo.name, "order": demo.order, "personal": list(demo.personal)},
     )
     license_type.full_clean()
     license_type.save()

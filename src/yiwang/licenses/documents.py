@@ -149,18 +149,28 @@ def display_value(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def display_fields(license_type, data: dict) -> list[tuple[str, str, str]]:
+def masked_text(text: str) -> str:
+    """张三 → 张*: a person's name where the public looks (the first character stays)."""
+    return text[:1] + "*" * (len(text) - 1)
+
+
+def display_fields(license_type, data: dict, *, public: bool = False) -> list[tuple[str, str, str]]:
     """(name, Chinese title, text) of each data field: the display order first, then the rest
-    in the schema's order, then anything else the data holds."""
+    in the schema's order, then anything else the data holds. `public`: the fields the type
+    marks personal (a person's name in the data) are masked, as the holder's name is."""
     schema = license_type.data_schema or {}
-    order = list((license_type.display_hints or {}).get("order") or [])
+    hints = license_type.display_hints or {}
+    order = list(hints.get("order") or [])
     order += [name for name in schema.get("properties") or {} if name not in order]
     order += [name for name in data if name not in order]
-    return [
-        (name, license_data.field_title(schema, name), display_value(data[name]))
-        for name in order
-        if name in data and data[name] not in (None, "")
-    ]
+    personal = set(hints.get("personal") or []) if public else set()
+    rows = []
+    for name in order:
+        if name in data and data[name] not in (None, ""):
+            text = display_value(data[name])
+            shown = masked_text(text) if name in personal else text
+            rows.append((name, license_data.field_title(schema, name), shown))
+    return rows
 
 
 def chinese_date(day: date) -> str:

@@ -14,7 +14,7 @@ from jsonschema.exceptions import SchemaError
 from yiwang.cases.form_data import REASONS
 from yiwang.core.errors import DomainError, FieldError
 
-HINT_KEYS = {"title", "order"}
+HINT_KEYS = {"title", "order", "personal"}
 
 
 def schema_problems(schema: object) -> list[str]:
@@ -33,18 +33,20 @@ def schema_problems(schema: object) -> list[str]:
 
 
 def hints_problems(hints: object, schema: dict) -> list[str]:
-    """Why the display hints do not fit a well-formed schema: {"title": "…", "order": [field…]}."""
+    """Why the display hints do not fit a well-formed schema: {"title": "…", "order": [field…],
+    "personal": [field…]} (fields naming a person, masked where the public verifies)."""
     if not isinstance(hints, dict):
         return ["版式提示须是 JSON 对象"]
     problems = [f"版式提示不认识的键：{key}" for key in sorted(set(hints) - HINT_KEYS)]
     if not isinstance(hints.get("title", ""), str):
         problems.append("版式提示的 title 须是文字")
-    order = hints.get("order", [])
     known = set(schema.get("properties") or {})
-    if not isinstance(order, list) or not all(isinstance(name, str) for name in order):
-        problems.append("版式提示的 order 须是字段名的列表")
-    elif unknown := sorted(set(order) - known):
-        problems.append(f"版式提示引用了不存在的字段：{'、'.join(unknown)}")
+    for key in ("order", "personal"):
+        names = hints.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            problems.append(f"版式提示的 {key} 须是字段名的列表")
+        elif unknown := sorted(set(names) - known):
+            problems.append(f"版式提示的 {key} 引用了不存在的字段：{'、'.join(unknown)}")
     return problems
 
 

@@ -120,7 +120,7 @@ def mask_name(name: str, holder_id_type: str) -> str:
     """张三 → 张*, 欧阳娜娜 → 欧***; an organization's name stays whole."""
     if holder_id_type != PERSON_ID_TYPE or len(name) < 2:
         return name
-    return name[0] + "*" * (len(name) - 1)
+    return documents.masked_text(name)
 
 
 def _outcome(
@@ -169,7 +169,7 @@ def _changed_labels(names: tuple[str, ...], license: License | None) -> tuple[st
 
 
 def _record_details(license: License) -> dict:
-    fields = documents.display_fields(license.license_type, license.data)
+    fields = documents.display_fields(license.license_type, license.data, public=True)
     return {
         "license_name": documents.license_title(license),
         "holder_name": mask_name(license.holder_name, license.holder_id_type),
@@ -187,7 +187,7 @@ def _document_details(payload: dict) -> dict:
     known = LicenseType.objects.filter(code=payload["type_code"]).first()
     data = payload["data"]
     if known is not None:
-        rows = documents.display_fields(known, data)
+        rows = documents.display_fields(known, data, public=True)
         name = (known.display_hints or {}).get("title") or known.name
     else:
         rows = [(key, key, documents.display_value(value)) for key, value in data.items()]

@@ -121,3 +121,12 @@ def test_a_pdf_whose_embedded_data_is_not_json_is_refused():
     other.write(buffer)
     with pytest.raises(DomainError, match="数据已损坏"):
         documents.signed_document_from_pdf(buffer.getvalue())
+
+
+def test_public_display_masks_the_fields_a_type_marks_personal(food_type):
+    food_type.display_hints = {"order": ["premises"], "personal": ["business_scope"]}
+    data = {"business_scope": "欧阳娜娜", "premises": "长沙市芙蓉区五一大道1号"}
+    public = {row[0]: row[2] for row in documents.display_fields(food_type, data, public=True)}
+    own = {row[0]: row[2] for row in documents.display_fields(food_type, data)}
+    assert public == {"business_scope": "欧***", "premises": "长沙市芙蓉区五一大道1号"}
+    assert own == data

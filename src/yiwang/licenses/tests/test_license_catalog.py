@@ -36,10 +36,11 @@ def test_every_data_field_needs_a_chinese_title():
 
 
 def test_display_hints_name_existing_fields():
-    problems = refusal(display_hints={"order": ["premises", "owner"], "colour": "red"})
-    assert problems["display_hints"] == [
+    hints = {"order": ["premises", "owner"], "personal": ["operator", 7], "colour": "red"}
+    assert refusal(display_hints=hints)["display_hints"] == [
         "版式提示不认识的键：colour",
-        "版式提示引用了不存在的字段：owner",
+        "版式提示的 order 引用了不存在的字段：owner",
+        "版式提示的 personal 须是字段名的列表",
     ]
 
 
