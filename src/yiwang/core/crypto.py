@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
-from tongsuopy.crypto.ciphers import Cipher, algorithms, modes
+from tongsuopy.crypto.ciphers.aead import SM4GCM
 from tongsuopy.crypto.exceptions import InternalError, InvalidSignature, InvalidTag
 
 SM4_KEY_BYTES = 16
@@ -108,23 +108,14 @@ def new_sm4_key() -> bytes:
 def sm4_gcm_encrypt(key: bytes, plaintext: bytes, associated_data: bytes = b"") -> bytes:
     """nonce ‖ ciphertext ‖ tag; the associated data is authenticated, not stored."""
     nonce = os.urandom(GCM_NONCE_BYTES)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-    encryptor.authenticate_additional_data(associated_data)
-    ciphertext = encryptor.update(plaintext) + encryptor.finalize()
-    return nonce + ciphertext + encryptor.tag
+    return nonce + SM4GCM(key).encrypt(nonce, plaintext, associated_data)
 
 
 def sm4_gcm_decrypt(key: bytes, sealed: bytes, associated_data: bytes = b"") -> bytes:
     if len(sealed) < GCM_NONCE_BYTES + GCM_TAG_BYTES:
         raise CryptoError("密文长度不足")
-    nonce, body, tag = (
-        sealed[:GCM_NONCE_BYTES],
-        sealed[GCM_NONCE_BYTES:-GCM_TAG_BYTES],
-        sealed[-GCM_TAG_BYTES:],
-    )
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
-    decryptor.authenticate_additional_data(associated_data)
+    nonce, body = sealed[:GCM_NONCE_BYTES], sealed[GCM_NONCE_BYTES:]
     try:
-        return decryptor.update(body) + decryptor.finalize()
+        return SM4GCM(key).decrypt(nonce, body, associated_data)
     except InvalidTag as error:
         raise CryptoError("密文校验失败：密钥错误或数据被篡改") from error

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Model
 
 
@@ -101,7 +101,8 @@ class RelatedLookup:
             tables.append(_Joined(related, f"t{len(tables)}", fields, parent, name))
         return tables
 
-    def _statement(self) -> str:
+    def _select(self) -> str:
+        """SELECT … WHERE <root>.<unique column>, the comparison left to the caller."""
         if self._sql is None:
             quote = connection.ops.quote_name
             columns = ", ".join(
@@ -122,52 +123,81 @@ class RelatedLookup:
                 )
             self._sql = (
                 f"SELECT {columns} FROM {quote(root.model._meta.db_table)} {root.alias} "
-                f"{' '.join(joins)} WHERE {root.alias}.{quote(self._field.column)} = %s"
+                f"{' '.join(joins)} WHERE {root.alias}.{quote(self._field.column)}"
             )
         return self._sql
 
-    def _converters_for(self, table: _Joined) -> list[tuple[int, object, list]]:
+    def _converters_for(self, table: _Joined, db) -> list[tuple[int, object, list]]:
         """The ORM's converters of the columns that have any (dates from SQLite's text, JSON
         from text), by position."""
-        key = f"{connection.vendor}:{table.alias}"
+        key = f"{db.vendor}:{table.alias}"
         if key not in self._converters:
             converters = []
             for position, field in enumerate(table.fields):
                 column = field.get_col(table.alias)
-                found = [
-                    *connection.ops.get_db_converters(column),
-                    *field.get_db_converters(connection),
-                ]
+                found = [*db.ops.get_db_converters(column), *field.get_db_converters(db)]
                 if found:
                     converters.append((position, column, found))
             self._converters[key] = converters
         return self._converters[key]
 
-    def _instance(self, table: _Joined, values: list) -> Model | None:
-        if values[0] is None:  # the primary key: nothing on the other side of a LEFT JOIN
-            return None
-        for position, column, converters in self._converters_for(table):
+    def _instance(self, table: _Joined, values: list, db) -> Model:
+        for position, column, converters in self._converters_for(table, db):
             for convert in converters:
-                values[position] = convert(values[position], column, connection)
-        return table.model.from_db(connection.alias, table.attnames, values)
+                values[position] = convert(values[position], column, db)
+        return table.model.from_db(db.alias, table.attnames, values)
 
     def get(self, value) -> Model | None:
         with prepared_cursor() as cursor:
-            cursor.execute(self._statement(), [self._field.get_db_prep_value(value, connection)])
+            cursor.execute(f"{self._select()} = %s", [self._prepared(value)])
             row = cursor.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._build(row, connections[DEFAULT_DB_ALIAS], {})
+
+    def get_many(self, values: Sequence) -> list[Model]:
+        """The rows matching any of `values` (a batch of a few hundred at most), in no order.
+        Related rows met more than once are one instance, as prefetch_related makes them.
+        PostgreSQL gets one array parameter, so one prepared statement serves every size."""
+        if not values:
+            return []
+        prepared = [self._prepared(value) for value in values]
+        if connection.vendor == "postgresql":
+            query, params = f"{self._select()} = ANY(%s)", [prepared]
+        else:
+            query, params = f"{self._select()} IN ({', '.join(['%s'] * len(prepared))})", prepared
+        with prepared_cursor() as cursor:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
+        db, shared = connections[DEFAULT_DB_ALIAS], {}
+        return [self._build(row, db, shared) for row in rows]
+
+    def _prepared(self, value):
+        return self._field.get_db_prep_value(value, connection)
+
+    def _build(self, row: Sequence, db, shared: dict) -> Model:
+        """The root instance with its related instances cached on it, from one row; related
+        instances already in `shared` (by table and primary key) are reused."""
         instances: list[Model | None] = []
         start = 0
         for table in self._tables:
-            width = len(table.fields)
-            instance = self._instance(table, list(row[start : start + width]))
-            start += width
-            if table.parent is not None and instances[table.parent] is not None:
-                key = instances[table.parent]._meta.get_field(table.relation)
-                key.set_cached_value(instances[table.parent], instance)
+            values = row[start : start + len(table.fields)]
+            start += len(table.fields)
+            if table.parent is None:
+                instances.append(self._instance(table, list(values), db))
+                continue
+            instance = self._related(table, values, db, shared)
+            parent = instances[table.parent]
+            if parent is not None:
+                parent._meta.get_field(table.relation).set_cached_value(parent, instance)
             instances.append(instance)
         return instances[0]
+
+    def _related(self, table: _Joined, values: Sequence, db, shared: dict) -> Model | None:
+        if values[0] is None:  # the primary key: nothing on the other side of a LEFT JOIN
+            return None
+        key = (table.alias, values[0])
+        if key not in shared:
+            shared[key] = self._instance(table, list(values), db)
+        return shared[key]
 
 
 class RowInsert:
@@ -189,9 +219,18 @@ class RowInsert:
         return self._sql
 
     def insert(self, **values) -> None:
+        with prepared_cursor() as cursor:
+            cursor.execute(self._statement(), self._params(values))
+
+    def insert_many(self, rows: Sequence[dict]) -> None:
+        """Several rows in one round trip (psycopg pipelines them) and one transaction."""
+        if not rows:
+            return
+        with transaction.atomic(), prepared_cursor() as cursor:
+            cursor.executemany(self._statement(), [self._params(values) for values in rows])
+
+    def _params(self, values: dict) -> list:
         row = self._model(**values)
-        params = [
+        return [
             field.get_db_prep_save(field.pre_save(row, True), connection) for field in self._fields
         ]
-        with prepared_cursor() as cursor:
-            cursor.execute(self._statement(), params)

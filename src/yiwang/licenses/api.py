@@ -118,6 +118,53 @@ def verify_file(request: HttpRequest, file: File[UploadedFile] = None, qr: Form[
     return verification_out(verification.verify_upload(data, address=address))
 
 
+class BatchItemIn(Schema):
+    identifier: str
+    code: str
+
+
+class BatchIn(Schema):
+    items: list[BatchItemIn]
+
+
+class BatchItemOut(Schema):
+    """One license of the batch: its verification, or why it was refused (`field`, `error`:
+    a malformed identifier or code, or 未找到 for an unknown identifier and a wrong code alike)."""
+
+    identifier: str
+    verification: VerificationOut | None
+    field: str
+    error: str
+
+
+class BatchOut(Schema):
+    results: list[BatchItemOut]
+
+
+@router.post(
+    "/licenses/verify/batch",
+    auth=None,
+    response={200: BatchOut, 400: Problem, 429: Problem},
+    summary="批量核验电子证照（每次至多100个证照标识 + 验证码）",
+)
+def verify_batch(request: HttpRequest, body: BatchIn):
+    address = client_address(request)
+    verification.limit_batch(address)
+    pairs = [(item.identifier, item.code) for item in body.items]
+    answers = verification.verify_batch(pairs, address=address)
+    return {
+        "results": [
+            {
+                "identifier": answer.identifier,
+                "verification": answer.outcome and verification_out(answer.outcome),
+                "field": answer.field,
+                "error": answer.error,
+            }
+            for answer in answers
+        ]
+    }
+
+
 @router.get(
     "/licenses/trust-list",
     auth=None,

@@ -11,10 +11,13 @@ kept for later runs; the command re-runs itself inside it. There, in one run:
   one process, one Keyring. Ratio: library / floor (goal ≥ 0.8).
 - **offline**: what a verifier without our database does with a downloaded JSON: parse it,
   check its shape, verify it against the published trust list (goal as for the library).
+- **library batch**: the same for batches of 100 identifiers, one statement a batch, as
+  verification.verify_batch looks them up (a bank checking its loan files, a bulk audit).
 - **API**: GET /api/licenses/verify?identifier=&code= for random signed identifiers, the code
   from documents.verification_code, served by gunicorn on loopback (one gthread worker per
   core, keep-alive connections as a verifier's client or a proxy keeps them), at a fixed
-  concurrency (goal ≥ 1,000/s on 2 cores). The client runs on the same cores. Rate limits
+  concurrency (goal ≥ 1,000/s on 2 cores); then POST /api/licenses/verify/batch with 100
+  pairs a request, at a lower concurrency. The client runs on the same cores. Rate limits
   are off, since every request comes from one address.
 - **issuance**: services.sign_license in a loop with one Keyring, each license its own
   transaction (identifier, serial counter, signature, SealUse row); next to raw SM2 signs.
@@ -31,6 +34,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
@@ -53,6 +57,8 @@ INNER_FLAG = "--inside-bench-database"
 SERVER_SETTINGS = "yiwang.settings.dev"
 AUTHENTIC = {Verdict.VALID, Verdict.EXPIRED, Verdict.NOT_YET_VALID}
 API_PATH = "/api/licenses/verify"
+API_BATCH_PATH = "/api/licenses/verify/batch"
+BATCH = 100  # verifications per batch (verification.BATCH_MAX)
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -154,6 +160,26 @@ def _library(identifiers: list[str], seconds: float) -> dict:
     }
 
 
+def _library_batch(identifiers: list[str], seconds: float) -> dict:
+    """Look up BATCH identifiers in one statement and verify each, as verify_batch does."""
+    keyring, today = services.Keyring(), timezone.localdate()
+    chunks = [identifiers[k : k + BATCH] for k in range(0, len(identifiers) - BATCH + 1, BATCH)]
+    verdicts: dict[str, int] = {}
+
+    def verify(n: int) -> None:
+        for license in selectors.licenses_by_identifiers(chunks[n % len(chunks)]).values():
+            verdict = services.verify_license(license, today=today, keyring=keyring).verdict
+            verdicts[verdict] = verdicts.get(verdict, 0) + 1
+
+    verify(len(chunks) - 1)  # the statement prepared before timing
+    verdicts.clear()
+    rate, _ = _rate(verify, seconds)
+    return {
+        "library_batch_verifications_per_s": round(rate * BATCH, 1),
+        "library_batch_failures": sum(c for v, c in verdicts.items() if v not in AUTHENTIC),
+    }
+
+
 def _library_offline(identifiers: list[str], seconds: float) -> dict:
     """An offline verifier's work: a downloaded license's JSON bytes parsed, checked and
     verified against the published trust list, with no database."""
@@ -182,10 +208,39 @@ def _library_offline(identifiers: list[str], seconds: float) -> dict:
     }
 
 
-def _api_get(conn: HTTPConnection, identifier: str, code: str) -> tuple[int, bytes]:
-    url = API_PATH + "?" + urllib.parse.urlencode({"identifier": identifier, "code": code})
+@dataclass(frozen=True)
+class Call:
+    """One API request of the plan and the verifications it asks for."""
+
+    method: str
+    url: str
+    body: bytes | None = None
+    verifications: int = 1
+
+
+def _single_call(identifier: str, code: str) -> Call:
+    query = urllib.parse.urlencode({"identifier": identifier, "code": code})
+    return Call("GET", f"{API_PATH}?{query}")
+
+
+def _batch_call(pairs: list[tuple[str, str]]) -> Call:
+    items = [{"identifier": identifier, "code": code} for identifier, code in pairs]
+    return Call("POST", API_BATCH_PATH, json.dumps({"items": items}).encode(), len(pairs))
+
+
+def _authentic(body: bytes) -> bool:
+    """Every verification the answer holds is of an authentic license."""
+    answer = json.loads(body)
+    if "results" not in answer:
+        return answer.get("verdict") in AUTHENTIC
+    results = [item["verification"] or {} for item in answer["results"]]
+    return all(result.get("verdict") in AUTHENTIC for result in results)
+
+
+def _send(conn: HTTPConnection, call: Call) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json"} if call.body else {}
     try:
-        conn.request("GET", url)
+        conn.request(call.method, call.url, body=call.body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
     except (OSError, HTTPException) as error:
@@ -193,43 +248,67 @@ def _api_get(conn: HTTPConnection, identifier: str, code: str) -> tuple[int, byt
         return 0, str(error).encode()
 
 
-def _api(plan: list[tuple[str, str]], options: dict, log) -> tuple[dict, dict]:
-    """`requests` verifications through HTTP at a fixed concurrency, after a warm-up."""
-    concurrency, total = options["concurrency"], options["requests"]
+def _api(plan: dict[str, list[Call]], options: dict, log) -> tuple[dict, dict]:
+    """Each plan (`single`: one verification a request, `batch`: BATCH a request) at its
+    concurrency through one server, after a warm-up; the batch plan's clients are fewer,
+    as a bank's batch job runs a few at a time."""
     workers, threads = options["workers"] or os.cpu_count() or 1, options["threads"]
+    concurrency = {"single": options["concurrency"], "batch": options["batch_concurrency"]}
     params = {
         "api_workers": workers,
         "api_threads": threads,
-        "api_concurrency": concurrency,
-        "api_requests": total,
+        "api_concurrency": concurrency["single"],
+        "api_batch_concurrency": concurrency["batch"],
+        "api_requests": options["requests"],
+        "api_batch_requests": options["batch_requests"],
+        "batch": BATCH,
     }
+    metrics: dict = {}
     with Server(workers=workers, worker_class="gthread", threads=threads) as server:
         probe = HTTPConnection("127.0.0.1", server.port, timeout=30)
-        status, body = _api_get(probe, *plan[0])
+        status, body = _send(probe, plan["single"][0])
         if status != 200:
             reason = f"HTTP {status}: {body[:200].decode(errors='replace')}"
             log(f"API verification unavailable ({reason})")
-            return {"api_verifications_per_s": None, "api_failures": None}, params | {
-                "api_unavailable": reason
-            }
-        warm = min(len(plan), 4 * concurrency)
-        _drive(server.port, plan[:warm], concurrency)
-        samples, failures, wall = _drive(server.port, plan[warm : warm + total], concurrency)
-    if failures:
-        log(f"  {len(failures)} API verifications failed, the first: {failures[0]}")
-    measured = percentiles(samples) if len(samples) > 1 else {"p50_ms": None, "p95_ms": None}
-    metrics = {
-        "api_verifications_per_s": round(len(samples) / wall, 1),
-        "api_p50_ms": measured["p50_ms"],
-        "api_p95_ms": measured["p95_ms"],
-        "api_failures": len(failures),
-    }
+            return {"api_verifications_per_s": None}, params | {"api_unavailable": reason}
+        for name, calls in plan.items():
+            prefix = "api" if name == "single" else "api_batch"
+            metrics |= _measure_calls(server.port, calls, concurrency[name], prefix, log)
     return metrics, params
 
 
-def _drive(port: int, plan: list[tuple[str, str]], concurrency: int):
-    """(ms of each success, failures, wall seconds) of the plan, `concurrency` at a time."""
-    position = iter(range(len(plan)))
+def _api_plan(options: dict, size: int, every: int, maker) -> dict[str, list[Call]]:
+    """Random signed licenses, warm-up included: single requests, then batches of BATCH."""
+    single = options["requests"] + 4 * options["concurrency"]
+    batched = (options["batch_requests"] + 4 * options["batch_concurrency"]) * BATCH
+    picks = _signed_sample(single + batched, size, every, 7)
+    pairs = [(maker(i), documents.verification_code(maker(i))) for i in picks]
+    batches = [pairs[k : k + BATCH] for k in range(single, len(pairs) - BATCH + 1, BATCH)]
+    return {
+        "single": [_single_call(*pair) for pair in pairs[:single]],
+        "batch": [_batch_call(batch) for batch in batches],
+    }
+
+
+def _measure_calls(port: int, calls: list[Call], concurrency: int, prefix: str, log) -> dict:
+    warm = min(len(calls) // 5, 4 * concurrency)
+    _drive(port, calls[:warm], concurrency)
+    samples, failures, wall = _drive(port, calls[warm:], concurrency)
+    if failures:
+        log(f"  {len(failures)} {prefix} requests failed, the first: {failures[0]}")
+    measured = percentiles(samples) if len(samples) > 1 else {"p50_ms": None, "p95_ms": None}
+    verifications = len(samples) * calls[0].verifications
+    return {
+        f"{prefix}_verifications_per_s": round(verifications / wall, 1),
+        f"{prefix}_p50_ms": measured["p50_ms"],
+        f"{prefix}_p95_ms": measured["p95_ms"],
+        f"{prefix}_failures": len(failures),
+    }
+
+
+def _drive(port: int, calls: list[Call], concurrency: int):
+    """(ms of each success, failures, wall seconds) of the calls, `concurrency` at a time."""
+    position = iter(range(len(calls)))
     lock = threading.Lock()
     samples: list[float] = []
     failures: list[str] = []
@@ -242,9 +321,9 @@ def _drive(port: int, plan: list[tuple[str, str]], concurrency: int):
             if index is None:
                 return
             started = time.perf_counter()
-            status, body = _api_get(conn, *plan[index])
+            status, body = _send(conn, calls[index])
             elapsed = (time.perf_counter() - started) * 1000
-            ok = status == 200 and json.loads(body).get("verdict") in AUTHENTIC
+            ok = status == 200 and _authentic(body)
             with lock:
                 if ok:
                     samples.append(elapsed)
@@ -326,9 +405,15 @@ class LicensesBenchmark(Benchmark):
         )
         parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--seconds", type=float, default=15.0, help="time per measurement")
-        parser.add_argument("--sample", type=int, default=20_000, help="random identifiers")
+        parser.add_argument("--sample", type=int, default=60_000, help="random identifiers")
         parser.add_argument("--requests", type=int, default=20_000, help="timed API requests")
         parser.add_argument("--concurrency", type=int, default=16, help="concurrent API clients")
+        parser.add_argument(
+            "--batch-requests", type=int, default=300, help=f"timed API batches of {BATCH}"
+        )
+        parser.add_argument(
+            "--batch-concurrency", type=int, default=4, help="concurrent API batch clients"
+        )
         parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (cores)")
         parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
         parser.add_argument("--rebuild", action="store_true", help="flush and rebuild")
@@ -348,7 +433,8 @@ class LicensesBenchmark(Benchmark):
         log(f"bench database: {dj_database_url.parse(url)['NAME']} ({size} licenses)")
         argv = [sys.executable, "-m", "yiwang.manage", "bench", "licenses", "--json", INNER_FLAG]
         passed_on = ("licenses", "signed_every", "processes", "seconds", "sample", "requests")
-        for name in (*passed_on, "concurrency", "workers", "threads"):
+        api_options = ("concurrency", "batch_requests", "batch_concurrency", "workers", "threads")
+        for name in (*passed_on, *api_options):
             argv += [f"--{name.replace('_', '-')}", str(options[name])]
         if options["rebuild"]:
             argv.append("--rebuild")
@@ -395,14 +481,13 @@ class LicensesBenchmark(Benchmark):
         floor = _raw_verify(identifiers[:2000], seconds)
         log(f"library: look up and verify random identifiers for {seconds:.0f}s")
         metrics = _library(identifiers, seconds)
+        log(f"library: look up and verify batches of {BATCH} for {seconds:.0f}s")
+        metrics |= _library_batch(identifiers, seconds)
         log(f"offline: parse and verify downloaded licenses for {seconds:.0f}s")
         metrics |= _library_offline(identifiers[:2000], seconds)
-        plan_picks = _signed_sample(
-            options["requests"] + 4 * options["concurrency"], size, every, 7
-        )
-        plan = [(maker(i), documents.verification_code(maker(i))) for i in plan_picks]
         log(f"API: {options['requests']} verifications at concurrency {options['concurrency']}")
-        api, api_params = _api(plan, options, log)
+        log(f"     and {options['batch_requests']} batches at {options['batch_concurrency']}")
+        api, api_params = _api(_api_plan(options, size, every, maker), options, log)
         metrics |= api
         log(f"issuance: sign_license in a loop for {seconds:.0f}s")
         issued = _issuance(world, seconds)
@@ -431,10 +516,14 @@ class LicensesBenchmark(Benchmark):
             "offline_vs_raw_verify": _ratio(
                 metrics["offline_verifications_per_s"], floor["sm2_verify_per_s"]
             ),
+            "library_batch_vs_raw_verify": _ratio(
+                metrics["library_batch_verifications_per_s"], floor["sm2_verify_per_s"]
+            ),
             "api_verifications_per_s": metrics["api_verifications_per_s"],
             "api_vs_raw_verify": _ratio(
                 metrics["api_verifications_per_s"], floor["sm2_verify_per_s"]
             ),
+            "api_batch_verifications_per_s": metrics.get("api_batch_verifications_per_s"),
             "issuance_per_s": metrics["issuance_per_s"],
             "issuance_vs_raw_sign": _ratio(metrics["issuance_per_s"], floor["sm2_sign_per_s"]),
         }

@@ -3,6 +3,8 @@ holder's licenses by blind index, the license types a material accepts, and the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -35,6 +37,11 @@ def license_by_identifier(identifier: str, *, field: str = "identifier") -> Lice
     """The license an identifier names, with what verification reads. A malformed identifier
     is refused (DomainError on `field`) before the database is asked."""
     return _BY_IDENTIFIER.get(str(identifiers.parse_identifier(identifier, field=field)))
+
+
+def licenses_by_identifiers(canonical: Sequence[str]) -> dict[str, License]:
+    """The licenses a batch of parsed identifiers names, by identifier: one statement."""
+    return {license.identifier: license for license in _BY_IDENTIFIER.get_many(canonical)}
 
 
 def holder_accounts(license: License) -> list[int]:

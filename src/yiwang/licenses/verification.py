@@ -30,6 +30,7 @@ import logging
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -43,7 +44,7 @@ from yiwang.core.errors import DomainError, FieldError
 from yiwang.core.identifiers import mask
 from yiwang.core.ratelimit import hit
 from yiwang.core.statements import RowInsert
-from yiwang.licenses import documents, license_data, selectors, services, signing
+from yiwang.licenses import documents, identifiers, license_data, selectors, services, signing
 from yiwang.licenses.constants import HOLDER_ID_TYPE, HolderKind, UseKind, Verdict
 from yiwang.licenses.models import (
     ForeignPlatform,
@@ -61,6 +62,7 @@ NOT_FOUND = "未找到该证照，请核对证照标识和验证码"
 UPLOAD_REFUSAL = "文件不是电子证照，请上传从证照平台下载的 PDF 或 JSON 文件"
 UPLOAD_RATE = "20/m"  # parsing a PDF costs more than a lookup
 MAX_QR_LENGTH = 512
+BATCH_MAX = 100  # pairs per batch verification
 MAX_JSON_DEPTH_ERROR = "电子证照文件的内容层级过深"
 FETCH_TIMEOUT_SECONDS = 10
 MAX_TRUST_LIST_BYTES = 5 * 1024 * 1024
@@ -69,6 +71,7 @@ PERSON_ID_TYPE = HOLDER_ID_TYPE[HolderKind.PERSON]
 
 class Channel:
     CODE = "code"
+    BATCH = "batch"
     QR = "qr"
     UPLOAD = "upload"
 
@@ -256,15 +259,15 @@ def _verify_held(
 _USE_LOG = RowInsert(LicenseUse)  # one per verification: written once, prepared
 
 
-def _record_use(license: License, *, channel: str, address: str, verdict: str) -> None:
-    _USE_LOG.insert(
-        license=license,
-        kind=UseKind.VERIFIED,
-        used_at=timezone.now(),
-        user=VERIFIED_BY,
-        address=(address or "")[:45],
-        detail={"channel": channel, "verdict": verdict},
-    )
+def _use(license: License, *, channel: str, address: str, verdict: str) -> dict:
+    return {
+        "license": license,
+        "kind": UseKind.VERIFIED,
+        "used_at": timezone.now(),
+        "user": VERIFIED_BY,
+        "address": (address or "")[:45],
+        "detail": {"channel": channel, "verdict": verdict},
+    }
 
 
 def _held(identifier: str) -> License | None:
@@ -274,16 +277,26 @@ def _held(identifier: str) -> License | None:
         return None
 
 
+def _requested(identifier: str, code: str) -> tuple[str, bool]:
+    """(the identifier in canonical form, whether the code is its code); a malformed
+    identifier or code is refused naming the field. The code is checked before anyone knows
+    whether the identifier exists, so an unknown one and a wrong code take the same work."""
+    canonical = str(identifiers.parse_identifier(identifier, field="identifier"))
+    return canonical, documents.code_matches(canonical, documents.normalize_code(code))
+
+
+def _not_found() -> DomainError:
+    logger.info("license verification refused: identifier and code do not match")
+    return DomainError([FieldError("", NOT_FOUND)], status=404, title="未找到")
+
+
 def verify_by_code(identifier: str, code: str, *, address: str = "") -> Outcome:
     """Identifier + verification code. An unknown identifier and a wrong code are refused
     alike (404, NOT_FOUND); a malformed identifier or code is refused naming the field."""
-    license = selectors.license_by_identifier(identifier, field="identifier")
-    code = documents.normalize_code(code)
-    # Computed for unknown identifiers too, so both refusals take the same work.
-    matches = documents.code_matches(identifier, code)
+    canonical, matches = _requested(identifier, code)
+    license = selectors.license_by_identifier(canonical)
     if license is None or not matches:
-        logger.info("license verification refused: identifier and code do not match")
-        raise DomainError([FieldError("", NOT_FOUND)], status=404, title="未找到")
+        raise _not_found()
     return _verified_record(license, channel=Channel.CODE, address=address)
 
 
@@ -295,8 +308,55 @@ def _verified_record(
     presented: signing.SignedLicense | None = None,
 ) -> Outcome:
     check = _verify_held(license, presented)
-    _record_use(license, channel=channel, address=address, verdict=check.verdict)
+    _USE_LOG.insert(**_use(license, channel=channel, address=address, verdict=check.verdict))
     return _outcome(check, license=license)
+
+
+# --- many at once ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One item of a batch: the outcome, or the refusal an item of its own would get."""
+
+    identifier: str
+    outcome: Outcome | None = None
+    field: str = ""
+    error: str = ""
+
+
+def limit_batch(address: str) -> None:
+    """settings.LICENSE_BATCH_RATE batches (of up to BATCH_MAX) per client address."""
+    hit("licenses.verify_batch", address, settings.LICENSE_BATCH_RATE, field="items")
+
+
+def verify_batch(items: Sequence[tuple[str, str]], *, address: str = "") -> list[BatchAnswer]:
+    """Identifier + code pairs verified together, as a bank checks the licenses of its loan
+    files: one lookup for all, one insert for their use log. Each item is answered as
+    verify_by_code would answer it alone; a refused item does not spoil the others."""
+    if not 1 <= len(items) <= BATCH_MAX:
+        raise DomainError.of("items", f"一次核验的证照应为1至{BATCH_MAX}个")
+    requested: list[tuple[str, bool] | DomainError] = []
+    for identifier, code in items:
+        try:
+            requested.append(_requested(identifier, code))
+        except DomainError as error:
+            requested.append(error)
+    found = [item[0] for item in requested if not isinstance(item, DomainError)]
+    held = selectors.licenses_by_identifiers(found)
+    answers, uses = [], []
+    for (identifier, _), item in zip(items, requested, strict=True):
+        license = None if isinstance(item, DomainError) or not item[1] else held.get(item[0])
+        if license is None:
+            refusal = item if isinstance(item, DomainError) else _not_found()
+            reason = refusal.errors[0]
+            answers.append(BatchAnswer(identifier, field=reason.field, error=reason.message))
+            continue
+        check = _verify_held(license)
+        uses.append(_use(license, channel=Channel.BATCH, address=address, verdict=check.verdict))
+        answers.append(BatchAnswer(license.identifier, outcome=_outcome(check, license=license)))
+    _USE_LOG.insert_many(uses)
+    return answers
 
 
 def qr_parameters(payload: str) -> tuple[str, str]:
@@ -317,10 +377,10 @@ def qr_parameters(payload: str) -> tuple[str, str]:
     if url.path.rstrip("/") != documents.VERIFY_PATH.rstrip("/"):
         raise DomainError.of("qr", "二维码内容不是证照核验地址")
     query = parse_qs(url.query, keep_blank_values=True, max_num_fields=10)
-    identifiers, codes = query.get("id", []), query.get("code", [])
-    if len(identifiers) != 1 or len(codes) != 1:
+    named, codes = query.get("id", []), query.get("code", [])
+    if len(named) != 1 or len(codes) != 1:
         raise DomainError.of("qr", "二维码缺少证照标识或验证码")
-    return identifiers[0], codes[0]
+    return named[0], codes[0]
 
 
 def verify_qr(payload: str, *, address: str = "") -> Outcome:

@@ -321,6 +321,11 @@ LOOKUP_RATE = config(
     "600/m",
     help="Public lookups (search, guides) per client address, e.g. 600/m.",
 )
+LICENSE_BATCH_RATE = config(
+    "YIWANG_LICENSE_BATCH_RATE",
+    "6/m",
+    help="Batch license verifications (up to 100 licenses each) per client address.",
+)
 RATELIMIT_ENABLE = config(
     "YIWANG_RATELIMIT", True, cast=bool, help="Rate limits on logins, SMS codes and lookups."
 )

@@ -16,7 +16,8 @@ def test_bench_licenses_prints_one_json_object_last(tmp_path):
             "licenses",
             "--json",
             *("--licenses", "2000", "--signed-every", "5", "--seconds", "0.6"),
-            *("--sample", "100", "--requests", "60", "--concurrency", "3"),
+            *("--sample", "200", "--requests", "60", "--concurrency", "3"),
+            *("--batch-requests", "2", "--batch-concurrency", "2"),
             *("--workers", "2", "--threads", "2"),
             *("--database-url", url),
         ],
@@ -36,9 +37,16 @@ def test_bench_licenses_prints_one_json_object_last(tmp_path):
     assert metrics["library_failures"] == 0 and metrics["library_verifications_per_s"] > 0
     assert metrics["library_p95_ms"] >= metrics["library_p50_ms"] > 0
     assert metrics["offline_failures"] == 0 and metrics["offline_verifications_per_s"] > 0
+    assert metrics["library_batch_failures"] == 0
+    assert metrics["library_batch_verifications_per_s"] > 0
     assert metrics["api_failures"] == 0 and metrics["api_verifications_per_s"] > 0
+    assert metrics["api_batch_failures"] == 0 and metrics["api_batch_verifications_per_s"] > 0
+    assert params["batch"] == 100 and params["api_batch_concurrency"] == 2
     assert metrics["issuance_per_s"] > 0 and metrics["issued"] > 0
     assert ratio["library_vs_raw_verify"] == round(
         metrics["library_verifications_per_s"] / floor["sm2_verify_per_s"], 3
+    )
+    assert ratio["library_batch_vs_raw_verify"] == round(
+        metrics["library_batch_verifications_per_s"] / floor["sm2_verify_per_s"], 3
     )
     assert ratio["api_verifications_per_s"] == metrics["api_verifications_per_s"]

@@ -3,7 +3,7 @@ license with its type, issuer and seal in one query, deferred fields loaded when
 the use log row written with the model's defaults."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -73,3 +73,35 @@ def test_the_row_insert_writes_the_model_defaults(license):
     use = LicenseUse.objects.get(license=license)
     assert (use.kind, use.used_at, use.user) == (UseKind.VERIFIED, moment, "网上验证核对")
     assert (use.detail, use.case_number, use.address, use.authorization) == ({}, "", "", None)
+
+
+def test_many_rows_come_in_one_query_sharing_their_related_instances(license):
+    other = sign(license.license_type, license.seal, holder_id=company_uscc(70000003))
+    lookup = RelatedLookup(License, {"license_type": ("code",), "seal": ("key_id",)}, "identifier")
+    missing = license.identifier[:-1] + ("A" if license.identifier[-1] != "A" else "B")
+    with CaptureQueriesContext(connection) as queries:
+        found = lookup.get_many([license.identifier, other.identifier, missing])
+        types = {row.license_type.code for row in found}
+    assert len(queries) == 1
+    assert sorted(row.pk for row in found) == sorted([license.pk, other.pk])
+    assert types == {license.license_type.code}
+    assert found[0].license_type is found[1].license_type  # one instance, as prefetching makes
+    assert lookup.get_many([]) == []
+
+
+def test_many_rows_insert_together_or_not_at_all(license):
+    moment = timezone.now()
+    rows = [
+        {"license": license, "kind": UseKind.VERIFIED, "used_at": moment, "user": f"核验方{n}"}
+        for n in range(3)
+    ]
+    RowInsert(LicenseUse).insert_many(rows)
+    assert sorted(LicenseUse.objects.values_list("user", flat=True)) == [
+        "核验方0",
+        "核验方1",
+        "核验方2",
+    ]
+    broken = [*rows, {"license": license, "kind": UseKind.VERIFIED, "used_at": None}]
+    with pytest.raises(IntegrityError):
+        RowInsert(LicenseUse).insert_many(broken)
+    assert LicenseUse.objects.count() == 3
