@@ -223,8 +223,10 @@ def _new_version(
     )
     record_event(
         f"license.{action}",
+        action=str(action),
         identifier=new.identifier,
         previous=old.identifier,
+        reason=reason,
         **selectors.holder_recipients(new),
     )
     return new
@@ -361,6 +363,7 @@ def _end_by_authority(actor: Account, license: License, action: str, reason: str
     )
     record_event(
         f"license.{action}",
+        action=str(action),
         identifier=license.identifier,
         reason=reason,
         **selectors.holder_recipients(license),
