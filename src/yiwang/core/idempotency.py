@@ -8,6 +8,7 @@ that carries a secret (a link, a one-time code) must be derivable from the row a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from django.http import HttpRequest
 from yiwang.core.errors import DomainError
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "idempotency_key"
 MAX_LENGTH = 64
 
 Row = TypeVar("Row")
@@ -29,6 +31,21 @@ def request_key(request: HttpRequest) -> str:
     if len(key) > MAX_LENGTH:
         raise DomainError.of(HEADER, f"{HEADER} 不能超过{MAX_LENGTH}个字符")
     return key
+
+
+def form_key(request: HttpRequest) -> str:
+    """The key a page's form carries in its hidden FORM_FIELD: the posted one, so a double
+    click or a resubmitted page is done once and a refused page keeps its key; a new one for
+    a new page. Anything but a UUID is not a key (it could be any length)."""
+    try:
+        return str(uuid.UUID(request.POST.get(FORM_FIELD, "")))
+    except ValueError:
+        return new_key()
+
+
+def new_key() -> str:
+    """The key of a form rendered for a new write (after one was done)."""
+    return str(uuid.uuid4())
 
 
 def once(key: str, make: Callable[[], Row], earlier: Callable[[], Row | None]) -> Row:

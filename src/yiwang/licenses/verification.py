@@ -325,6 +325,13 @@ class BatchAnswer:
     error: str = ""
 
 
+def _attempt(identifier: str, code: str) -> tuple[str, bool] | DomainError:
+    try:
+        return _requested(identifier, code)
+    except DomainError as refusal:
+        return refusal
+
+
 def limit_batch(address: str) -> None:
     """settings.LICENSE_BATCH_RATE batches (of up to BATCH_MAX) per client address."""
     hit("licenses.verify_batch", address, settings.LICENSE_BATCH_RATE, field="items")
@@ -336,22 +343,16 @@ def verify_batch(items: Sequence[tuple[str, str]], *, address: str = "") -> list
     verify_by_code would answer it alone; a refused item does not spoil the others."""
     if not 1 <= len(items) <= BATCH_MAX:
         raise DomainError.of("items", f"一次核验的证照应为1至{BATCH_MAX}个")
-    requested: list[tuple[str, bool] | DomainError] = []
-    for identifier, code in items:
-        try:
-            requested.append(_requested(identifier, code))
-        except DomainError as error:
-            requested.append(error)
-    found = [item[0] for item in requested if not isinstance(item, DomainError)]
-    held = selectors.licenses_by_identifiers(found)
+    requested = [_attempt(identifier, code) for identifier, code in items]
+    asked = [request[0] for request in requested if not isinstance(request, DomainError)]
+    held = selectors.licenses_by_identifiers(asked)
     answers, uses = [], []
-    for (identifier, _), item in zip(items, requested, strict=True):
-        license = None if isinstance(item, DomainError) or not item[1] else held.get(item[0])
-        if license is None:
-            refusal = item if isinstance(item, DomainError) else _not_found()
-            reason = refusal.errors[0]
+    for (identifier, _), request in zip(items, requested, strict=True):
+        if isinstance(request, DomainError) or not request[1] or request[0] not in held:
+            reason = (request if isinstance(request, DomainError) else _not_found()).errors[0]
             answers.append(BatchAnswer(identifier, field=reason.field, error=reason.message))
             continue
+        license = held[request[0]]
         check = _verify_held(license)
         uses.append(_use(license, channel=Channel.BATCH, address=address, verdict=check.verdict))
         answers.append(BatchAnswer(license.identifier, outcome=_outcome(check, license=license)))

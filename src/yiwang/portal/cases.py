@@ -36,7 +36,7 @@ from yiwang.cases.plugins import payment_providers
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.constants import Audience, MaterialSource, OnlineDepth
 from yiwang.catalog.guide import Guide
-from yiwang.core import files
+from yiwang.core import files, idempotency
 from yiwang.core.errors import Conflict, DomainError, NotFound
 from yiwang.identity import selectors as identity
 from yiwang.portal import params
@@ -266,7 +266,7 @@ def _edit_page(
         "materials": rows,
         "missing": [row for row in rows if row.missing],
         "correction": correction,
-        "idempotency_key": uuid.uuid4(),
+        "idempotency_key": idempotency.form_key(request),
         "max_upload_mb": f"{settings.MAX_UPLOAD_BYTES / (1024 * 1024):.4g}",
         "accepted_types": ",".join(f".{extension}" for extension in files.ACCEPTED.values()),
         "errors": error.errors if error else [],
@@ -355,9 +355,7 @@ def submit(request: HttpRequest, uid: uuid.UUID) -> HttpResponse:
     case = _own_case(request, uid)
     try:
         _save_form(request, case)
-        case = services.submit(
-            request.user, case, idempotency_key=request.POST.get("idempotency_key", "")
-        )
+        case = services.submit(request.user, case, idempotency_key=idempotency.form_key(request))
     except DomainError as error:
         return _refused(request, case, error)
     messages.success(request, f"申请已提交，办件编号 {case.number}。请留意受理结果。")

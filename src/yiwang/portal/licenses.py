@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from yiwang.core import idempotency
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.ratelimit import client_address, limit_by_address
 from yiwang.licenses import documents, wallet
@@ -79,6 +80,7 @@ def license_detail(request: HttpRequest, identifier: str) -> HttpResponse:
         "uses": wallet.uses_of(license)[:RECENT_USES],
         "authorizations": wallet.authorizations_of(license)[:RECENT_USES],
         "show_minutes": max(1, settings.LICENSE_SHOW_SECONDS // 60),
+        "idempotency_key": idempotency.new_key(),
     }
     return render(request, "portal/licenses/detail.html", context)
 
@@ -129,7 +131,10 @@ def show_license(request: HttpRequest, identifier: str) -> HttpResponse:
     redirect, and never cached; showing again makes a new code."""
     license = _owned(request, identifier)
     showing, token = wallet.show_license(
-        license=license, account=request.user, address=client_address(request)
+        license=license,
+        account=request.user,
+        address=client_address(request),
+        idempotency_key=idempotency.form_key(request),
     )
     url = wallet.shown_url(token)
     context = {
@@ -138,6 +143,7 @@ def show_license(request: HttpRequest, identifier: str) -> HttpResponse:
         "qr": mark_safe(qr_svg(url, f"{wallet.display_title(license)}亮证二维码")),
         "expires_at": showing.expires_at,
         "seconds": max(0, int((showing.expires_at - timezone.now()).total_seconds())),
+        "idempotency_key": idempotency.new_key(),  # 重新亮证 makes a new code
     }
     return render(request, "portal/licenses/show.html", context)
 
@@ -182,6 +188,7 @@ def license_authorizations(request: HttpRequest, identifier: str) -> HttpRespons
         "kinds": GranteeKind.choices,
         "max_days": wallet.AUTHORIZATION_MAX_DAYS,
         "values": {"grantee_kind": GranteeKind.AGENCY},
+        "idempotency_key": idempotency.form_key(request),
     }
     if request.method != "POST":
         return render(request, template, context)
@@ -198,6 +205,7 @@ def license_authorizations(request: HttpRequest, identifier: str) -> HttpRespons
             valid_from=_start(post.get("valid_from", "")),
             valid_until=_moment(post.get("valid_until", ""), "valid_until", end_of_day=True),
             address=client_address(request),
+            idempotency_key=context["idempotency_key"],
         )
     except DomainError as error:
         context.update(
@@ -211,7 +219,12 @@ def license_authorizations(request: HttpRequest, identifier: str) -> HttpRespons
         return redirect("portal:license_authorizations", identifier=license.identifier)
     # The code is shown this once and never stored in clear: no redirect, no cache.
     context["authorizations"].insert(0, (authorization, wallet.authorization_state(authorization)))
-    context.update(granted=authorization, access_code=wallet.grouped(code), values={})
+    context.update(
+        granted=authorization,
+        access_code=wallet.grouped(code),
+        values={},
+        idempotency_key=idempotency.new_key(),
+    )
     response = render(request, template, context, status=201)
     response["Cache-Control"] = "no-store"
     return response

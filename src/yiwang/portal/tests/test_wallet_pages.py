@@ -164,6 +164,37 @@ def test_uses_page_lists_newest_first(signed_in, license):
 # --- 授权用证 pages ----------------------------------------------------------------------------
 
 
+def _page_key(client, url: str) -> str:
+    """The idempotency key the page's form carries."""
+    body = client.get(url).content.decode()
+    return re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', body).group(1)
+
+
+def test_a_double_click_on_show_is_one_showing_and_show_again_is_another(signed_in, license):
+    key = _page_key(signed_in, reverse("portal:license_detail", args=[license.identifier]))
+    url = reverse("portal:license_show", args=[license.identifier])
+    first = signed_in.post(url, {"idempotency_key": key}).content.decode()
+    second = signed_in.post(url, {"idempotency_key": key}).content.decode()
+    shown = re.compile(r'id="shown-url" href="([^"]+)"')
+    assert shown.search(first).group(1) == shown.search(second).group(1)
+    assert Showing.objects.count() == 1
+    again = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', second).group(1)
+    assert again != key  # 重新亮证 on the shown page is a new showing
+    signed_in.post(url, {"idempotency_key": again})
+    assert Showing.objects.count() == 2
+
+
+def test_a_resubmitted_authorization_form_grants_once(signed_in, world, license):
+    key = _page_key(signed_in, reverse("portal:license_authorizations", args=[license.identifier]))
+    fields = {"grantee_agency": world.city_agency.pk, "idempotency_key": key}
+    assert _authorize(signed_in, license, **fields).status_code == 302
+    assert _authorize(signed_in, license, **fields).status_code == 302
+    assert Authorization.objects.count() == 1
+    fields["idempotency_key"] = "x" * 200  # not a key: as if none was sent
+    assert _authorize(signed_in, license, **fields).status_code == 302
+    assert Authorization.objects.count() == 2
+
+
 def _authorize(client, license, **fields):
     today = timezone.localdate()
     form = {

@@ -11,7 +11,6 @@ concerns; the browser cannot keep chosen files, so the scans are chosen again.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,7 +26,7 @@ from yiwang.catalog import selectors as catalog
 from yiwang.catalog.constants import HandlingKind, MaterialSource
 from yiwang.catalog.guide import Guide
 from yiwang.catalog.models import SearchEntry, ServiceItem
-from yiwang.core import files
+from yiwang.core import files, idempotency
 from yiwang.core.errors import DomainError, FieldError, NotFound
 from yiwang.core.identifiers import mask
 from yiwang.identity import selectors as identity
@@ -130,14 +129,6 @@ def _scans(request: HttpRequest, rows: list[ScanRow]) -> list[services.Upload]:
     ]
 
 
-def _idempotency_key(request: HttpRequest) -> str:
-    """The key of this filling-in of the page: kept across refusals, new for a new page."""
-    try:
-        return str(uuid.UUID(request.POST.get("idempotency_key", "")))
-    except ValueError:
-        return str(uuid.uuid4())
-
-
 # --- where each refusal is shown ------------------------------------------------------------
 
 
@@ -237,7 +228,7 @@ def _page(
         "fields": _form_fields(guide, request.POST, placed.form) if guide else [],
         "errors": placed.general,
         "scans_lost": bool(error and scans),
-        "idempotency_key": _idempotency_key(request),
+        "idempotency_key": idempotency.form_key(request),
         "accepted_types": ",".join(f".{extension}" for extension in files.ACCEPTED.values()),
         "max_upload_mb": f"{settings.MAX_UPLOAD_BYTES / (1024 * 1024):.4g}",
     }
@@ -266,7 +257,7 @@ def _submit(request: HttpRequest, code: str) -> HttpResponse:
             card=request.POST.get("card", ""),
             scans=scans,
             form=form_data.posted_values(form_data.form_of(guide), request.POST),
-            idempotency_key=_idempotency_key(request),
+            idempotency_key=idempotency.form_key(request),
         )
     except DomainError as error:
         return _page(request, code, error=error, scans=scans)
