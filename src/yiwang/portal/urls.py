@@ -93,4 +93,5 @@ urlpatterns += [
 urlpatterns += [
     path("licenses/verify/", verify.verify_page, name="license_verify"),
     path("licenses/verify/upload/", verify.verify_upload, name="license_verify_upload"),
+    path("licenses/verify/batch/", verify.verify_batch_page, name="license_verify_batch"),
 ]

@@ -58,3 +58,21 @@ def test_a_verifier_checks_a_license_and_sees_a_changed_copy_named(page, verifie
     expect(page.locator("#verify-changed")).to_contain_text("证照数据“经营场所”")
     expect(page.locator("#verify-issuer")).to_contain_text("武汉市市场监督管理局")
     shot(page, "license-verify-tampered")
+
+
+def test_a_bank_clerk_pastes_lines_and_reads_a_verdict_for_each(page, verifier_site):
+    license = verifier_site.license["license"]
+    code = verifier_site.license["verification_code"]
+    page.goto("/licenses/verify/")
+    page.get_by_role("link", name="批量核验").click()
+    lines = f"{license['identifier']}\t{code}\n{license['identifier']}\tABCD2345"
+    page.get_by_label("证照标识和验证码（每行一个证照）").fill(lines)
+    page.get_by_role("button", name="批量核验").click()
+    expect(page.locator("#batch-summary")).to_have_text("核验结果：共 2 个，有效 1 个，未核验 1 个")
+    rows = page.locator("#batch-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("有效")
+    expect(rows.nth(0)).to_contain_text("武汉市市场监督管理局")
+    expect(rows.nth(1)).to_contain_text("未找到该证照")
+    expect(page.get_by_label("证照标识和验证码（每行一个证照）")).to_have_value(lines)
+    shot(page, "license-verify-batch")
