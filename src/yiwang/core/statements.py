@@ -175,7 +175,8 @@ class RelatedLookup:
 
     def _build(self, row: Sequence, db, shared: dict) -> Model:
         """The root instance with its related instances cached on it, from one row; related
-        instances already in `shared` (by table and primary key) are reused."""
+        instances already in `shared` (by table and primary key) are reused. `db` is the
+        connection itself, not the thread-local proxy, since every column reads it."""
         instances: list[Model | None] = []
         start = 0
         for table in self._tables:

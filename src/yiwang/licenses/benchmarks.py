@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -52,7 +53,7 @@ from django.utils import timezone
 from yiwang.cases.benchmarks import Server
 from yiwang.core import crypto
 from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
-from yiwang.licenses import documents, scale, selectors, services, signing
+from yiwang.licenses import documents, scale, selectors, services, signing, verification
 from yiwang.licenses.constants import Verdict
 from yiwang.licenses.models import License, LicenseType, Seal
 
@@ -61,7 +62,7 @@ SERVER_SETTINGS = "yiwang.settings.dev"
 AUTHENTIC = {Verdict.VALID, Verdict.EXPIRED, Verdict.NOT_YET_VALID}
 API_PATH = "/api/licenses/verify"
 API_BATCH_PATH = "/api/licenses/verify/batch"
-BATCH = 100  # verifications per batch (verification.BATCH_MAX)
+BATCH = verification.BATCH_MAX  # verifications per batch request
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -111,6 +112,11 @@ def _rate(operation: Callable[[int], object], seconds: float) -> tuple[float, in
     return round(sorted(rates)[1], 1), count
 
 
+def _failures(verdicts: Counter[str]) -> int:
+    """How many verifications found a license not authentic (all measured ones are)."""
+    return sum(count for verdict, count in verdicts.items() if verdict not in AUTHENTIC)
+
+
 def _signed_sample(count: int, size: int, signed_every: int, seed: int) -> list[int]:
     rng = random.Random(seed)
     signed_rows = (size + signed_every - 1) // signed_every
@@ -139,14 +145,14 @@ def _library(identifiers: list[str], seconds: float) -> dict:
     """Look up and verify, one identifier after another, as the public page does."""
     keyring, today = services.Keyring(), timezone.localdate()
     samples: list[float] = []
-    verdicts: dict[str, int] = {}
+    verdicts: Counter[str] = Counter()
 
     def verify(n: int) -> None:
         started = time.perf_counter()
         license = selectors.license_by_identifier(identifiers[n % len(identifiers)])
         result = services.verify_license(license, today=today, keyring=keyring)
         samples.append((time.perf_counter() - started) * 1000)
-        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+        verdicts[result.verdict] += 1
 
     for n in range(min(200, len(identifiers))):  # warm the keys, the plan and the pages
         verify(n)
@@ -158,7 +164,7 @@ def _library(identifiers: list[str], seconds: float) -> dict:
         "library_verifications_per_s": rate,
         "library_p50_ms": measured["p50_ms"],
         "library_p95_ms": measured["p95_ms"],
-        "library_failures": sum(c for v, c in verdicts.items() if v not in AUTHENTIC),
+        "library_failures": _failures(verdicts),
         "library_verifications": done,
     }
 
@@ -167,19 +173,19 @@ def _library_batch(identifiers: list[str], seconds: float) -> dict:
     """Look up BATCH identifiers in one statement and verify each, as verify_batch does."""
     keyring, today = services.Keyring(), timezone.localdate()
     chunks = [identifiers[k : k + BATCH] for k in range(0, len(identifiers) - BATCH + 1, BATCH)]
-    verdicts: dict[str, int] = {}
+    verdicts: Counter[str] = Counter()
 
     def verify(n: int) -> None:
         for license in selectors.licenses_by_identifiers(chunks[n % len(chunks)]).values():
             verdict = services.verify_license(license, today=today, keyring=keyring).verdict
-            verdicts[verdict] = verdicts.get(verdict, 0) + 1
+            verdicts[verdict] += 1
 
     verify(len(chunks) - 1)  # the statement prepared before timing
     verdicts.clear()
     rate, _ = _rate(verify, seconds)
     return {
         "library_batch_verifications_per_s": round(rate * BATCH, 1),
-        "library_batch_failures": sum(c for v, c in verdicts.items() if v not in AUTHENTIC),
+        "library_batch_failures": _failures(verdicts),
     }
 
 
@@ -197,17 +203,17 @@ def _library_offline(identifiers: list[str], seconds: float) -> dict:
         for identifier in identifiers
     ]
     trust = signing.TrustList.from_document(selectors.trust_list_document())
-    verdicts: dict[str, int] = {}
+    verdicts: Counter[str] = Counter()
 
     def verify(n: int) -> None:
         signed = signing.SignedLicense.from_document(json.loads(documents_[n % len(documents_)]))
         result = signing.verify(signed, trust, today=today)
-        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+        verdicts[result.verdict] += 1
 
     rate, _ = _rate(verify, seconds)
     return {
         "offline_verifications_per_s": rate,
-        "offline_failures": sum(c for v, c in verdicts.items() if v not in AUTHENTIC),
+        "offline_failures": _failures(verdicts),
     }
 
 
@@ -399,20 +405,16 @@ def _warm_page_cache(log) -> float | None:
     return round(time.perf_counter() - started, 1)
 
 
-UNIQUE_INDEX_OF_COLUMN = """
-    SELECT i.indexrelid::regclass::text FROM pg_index i
-    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-    WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indnatts = 1 AND a.attname = %s
-"""
-
-
 def _unique_index_of(model, field_name: str) -> str:
-    """The index PostgreSQL keeps for a unique column (Django's introspection lists the
-    constraint, not its index)."""
+    """The index behind a unique column: PostgreSQL names it after its unique constraint."""
     column = model._meta.get_field(field_name).column
     with connection.cursor() as cursor:
-        cursor.execute(UNIQUE_INDEX_OF_COLUMN, [model._meta.db_table, column])
-        return cursor.fetchone()[0]
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return next(
+        name
+        for name, details in constraints.items()
+        if details["unique"] and details["columns"] == [column]
+    )
 
 
 def _machine() -> dict:
