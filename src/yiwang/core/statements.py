@@ -9,8 +9,11 @@ prepared statements: planned once per connection. The rows come back as model in
 the same converters the ORM applies, and through Django's cursor wrapper, so errors are
 Django's and the statements are counted and logged like any other query.
 
-A prepared statement lives in its database session: behind a pooler in transaction mode
-(PgBouncer before 1.21) set `prepare_threshold`-free pooling or session mode.
+Django opens psycopg connections with preparing off (prepare_threshold None), under which
+psycopg ignores even an explicit prepare=True; the settings give a threshold no statement
+reaches instead, so exactly these statements are prepared and none of the ORM's. A prepared
+statement lives in its database session: behind a pooler in transaction mode (PgBouncer
+before 1.21) set YIWANG_PREPARED_STATEMENTS=false, and these statements are planned anew.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Field, Model
 
 
@@ -31,6 +35,15 @@ class _PreparedCursor(psycopg.Cursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Django's query log, with the statement as written: psycopg keeps no text of a prepared
+    statement's execution for Django to read back."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
 def prepared_cursor():
     """A Django cursor whose statements PostgreSQL prepares; elsewhere Django's own (SQLite
     keeps its statement cache by itself)."""
@@ -40,7 +53,7 @@ def prepared_cursor():
     with connection.wrap_database_errors:
         raw = _PreparedCursor(connection.connection)
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
+        return _PreparedDebugCursor(raw, connection)
     return connection.make_cursor(raw)
 
 

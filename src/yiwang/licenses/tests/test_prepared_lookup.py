@@ -105,3 +105,32 @@ def test_many_rows_insert_together_or_not_at_all(license):
     with pytest.raises(IntegrityError):
         RowInsert(LicenseUse).insert_many(broken)
     assert LicenseUse.objects.count() == 3
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_hot_statements_are_prepared_by_postgresql_and_nothing_else(license):
+    """Django turns psycopg's preparing off; the settings let exactly the marked statements
+    through. On SQLite the statements go through Django's own cursor (no server to prepare)."""
+    License.objects.filter(pk=license.pk).exists()  # an ORM query, twice: never prepared
+    License.objects.filter(pk=license.pk).exists()
+    with CaptureQueriesContext(connection) as queries:
+        selectors.license_by_identifier(license.identifier)
+        RowInsert(LicenseUse).insert(
+            license=license, kind=UseKind.VERIFIED, used_at=timezone.now(), user="网上验证核对"
+        )
+    logged = [query["sql"] for query in queries]  # Django's query log names them as written
+    assert 'FROM "licenses_license" t0' in logged[0]
+    assert logged[1].startswith('INSERT INTO "licenses_licenseuse"')
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        assert LicenseUse.objects.filter(license=license).count() == 1
+        return
+    prepared = _prepared_statements()
+    assert any('FROM "licenses_license" t0' in text for text in prepared)
+    assert any('INSERT INTO "licenses_licenseuse"' in text for text in prepared)
+    assert len(prepared) == 2
