@@ -237,7 +237,7 @@ class License(models.Model):
     the wallet; the signed payload is rebuilt from these columns (signing.license_payload).
     """
 
-    identifier = models.CharField("证照标识", max_length=identifiers.MAX_LENGTH, unique=True)
+    identifier = models.CharField("证照标识", max_length=identifiers.MAX_LENGTH)
     license_type = models.ForeignKey(
         LicenseType, verbose_name="证照类型", on_delete=models.PROTECT, related_name="licenses"
     )
@@ -310,6 +310,10 @@ class License(models.Model):
             ),
         ]
         constraints = [
+            # A constraint rather than unique=True, which on PostgreSQL adds a second index
+            # (varchar_pattern_ops, for LIKE) that no query uses but every lookup may pick,
+            # doubling the index pages verification keeps in memory.
+            models.UniqueConstraint(fields=["identifier"], name="license_identifier_unique"),
             models.CheckConstraint(
                 condition=Q(version__gte=1, version__lte=identifiers.MAX_VERSION),
                 name="license_version_range",
@@ -526,6 +530,10 @@ class LicenseUse(models.Model):
         on_delete=models.CASCADE,
         related_name="uses",
         db_index=False,  # the (license, used_at) index leads with it
+        # No database foreign key: its check locks the license row (FOR KEY SHARE), which
+        # writes to the license table and its WAL on every verification. Licenses are never
+        # deleted but by the ORM, which removes their uses first.
+        db_constraint=False,
     )
     kind = models.CharField("用证方式", max_length=16, choices=UseKind.choices)
     used_at = models.DateTimeField("时间")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from yiwang.core.models import AuditRecord
 from yiwang.licenses.models import Seal
-from yiwang.licenses.tests.factories import sign
+from yiwang.licenses.tests.factories import company_uscc, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,15 @@ def test_licenses_are_listed_masked_and_found_by_identifier(admin_client, seal, 
     page = admin_client.get("/admin/licenses/license/", {"q": license.identifier})
     assert license.identifier in page.content.decode()
     assert license.holder_id_masked in page.content.decode()
+    other = sign(food_type, seal, holder_id=company_uscc(70000011))
+    typed = admin_client.get("/admin/licenses/license/", {"q": f" {license.identifier.lower()} "})
+    assert license.identifier in typed.content.decode()
+    assert other.identifier not in typed.content.decode()
+    for junk in ("营业执照", license.identifier[:-1] + "?"):
+        listed = admin_client.get("/admin/licenses/license/", {"q": junk}).content.decode()
+        assert license.identifier not in listed and other.identifier not in listed
+    records = admin_client.get("/admin/licenses/lifecyclerecord/", {"q": license.identifier})
+    assert records.status_code == 200
     detail = admin_client.get(f"/admin/licenses/license/{license.pk}/change/").content.decode()
     assert license.holder_id_sealed not in detail
     for screen in ("sealuse/", "licensetype/add/", f"licensetype/{food_type.pk}/change/"):

@@ -134,3 +134,29 @@ def test_the_hot_statements_are_prepared_by_postgresql_and_nothing_else(license)
     assert any('FROM "licenses_license" t0' in text for text in prepared)
     assert any('INSERT INTO "licenses_licenseuse"' in text for text in prepared)
     assert len(prepared) == 2
+
+
+def _constraints(model) -> dict:
+    with connection.cursor() as cursor:
+        return connection.introspection.get_constraints(cursor, model._meta.db_table)
+
+
+def test_the_identifier_has_one_unique_index_and_nothing_else_indexes_it():
+    on_identifier = [
+        details
+        for details in _constraints(License).values()
+        if details["columns"] == ["identifier"]
+    ]
+    assert len(on_identifier) == 1 and on_identifier[0]["unique"]
+
+
+def test_a_verification_logs_its_use_without_locking_the_license_row():
+    """No database foreign key on the use log: its check would lock the license row (FOR KEY
+    SHARE), a write to the license table on every verification."""
+    license_column = LicenseUse._meta.get_field("license").column
+    keys = [
+        details
+        for details in _constraints(LicenseUse).values()
+        if details["foreign_key"] and details["columns"] == [license_column]
+    ]
+    assert keys == []
