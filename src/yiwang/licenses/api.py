@@ -22,6 +22,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
+from pydantic import BaseModel
 
 from yiwang.core import idempotency
 from yiwang.core.api import Problem
@@ -34,18 +35,23 @@ router = Router(tags=["电子证照核验"])
 TRUST_LIST_MAX_AGE = 300  # seconds a verifier may keep the list before asking again
 
 
-class ChangedField(Schema):
+# The verification answers are plain pydantic models, built by the views: django-ninja
+# returns a model instance as it is, where a dict of nested Schemas goes through its
+# attribute getter field by field (a tenth of a public verification's CPU).
+
+
+class ChangedField(BaseModel):
     field: str
     label: str
 
 
-class LicenseFieldOut(Schema):
+class LicenseFieldOut(BaseModel):
     name: str
     title: str
     value: str
 
 
-class VerificationOut(Schema):
+class VerificationOut(BaseModel):
     """The verdict and, when the license is authentic, what it says. A person's name is
     masked (张*), an organization's shown whole; ID numbers are masked."""
 
@@ -74,15 +80,15 @@ class VerificationOut(Schema):
 SCALARS = [name for name in VerificationOut.model_fields if name not in ("changed", "fields")]
 
 
-def verification_out(outcome: verification.Outcome) -> dict:
-    body = {name: getattr(outcome, name) for name in SCALARS}
-    body["changed_fields"] = list(outcome.changed_fields)
-    body["changed"] = [
-        {"field": name, "label": label}
-        for name, label in zip(outcome.changed_fields, outcome.changed_labels, strict=True)
-    ]
-    body["fields"] = [vars(row) for row in outcome.fields]
-    return body
+def verification_out(outcome: verification.Outcome) -> VerificationOut:
+    return VerificationOut(
+        **{name: getattr(outcome, name) for name in SCALARS},
+        changed=[
+            ChangedField(field=name, label=label)
+            for name, label in zip(outcome.changed_fields, outcome.changed_labels, strict=True)
+        ],
+        fields=[LicenseFieldOut(**vars(row)) for row in outcome.fields],
+    )
 
 
 VERIFY_ERRORS = {400: Problem, 404: Problem, 429: Problem}
@@ -127,7 +133,7 @@ class BatchIn(Schema):
     items: list[BatchItemIn]
 
 
-class BatchItemOut(Schema):
+class BatchItemOut(BaseModel):
     """One license of the batch: its verification, or why it was refused (`field`, `error`:
     a malformed identifier or code, or 未找到 for an unknown identifier and a wrong code alike)."""
 
@@ -137,7 +143,7 @@ class BatchItemOut(Schema):
     error: str
 
 
-class BatchOut(Schema):
+class BatchOut(BaseModel):
     results: list[BatchItemOut]
 
 
@@ -152,17 +158,17 @@ def verify_batch(request: HttpRequest, body: BatchIn):
     verification.limit_batch(address)
     pairs = [(item.identifier, item.code) for item in body.items]
     answers = verification.verify_batch(pairs, address=address)
-    return {
-        "results": [
-            {
-                "identifier": answer.identifier,
-                "verification": answer.outcome and verification_out(answer.outcome),
-                "field": answer.field,
-                "error": answer.error,
-            }
+    return BatchOut(
+        results=[
+            BatchItemOut(
+                identifier=answer.identifier,
+                verification=answer.outcome and verification_out(answer.outcome),
+                field=answer.field,
+                error=answer.error,
+            )
             for answer in answers
         ]
-    }
+    )
 
 
 @router.get(
