@@ -6,14 +6,14 @@ size once built is kept for later runs; the command re-runs itself inside each. 
 builds the world and the synthetic cases (cases.scale), then measures:
 
 - **submissions** (largest size only): signed-in applicants (server-side sessions, as a login
-  leaves them) apply through HTTP at a fixed concurrency against gunicorn on loopback, each
+  leaves them) apply through HTTP at a fixed concurrency against the server on loopback, each
   with a PDF of its own and an Idempotency-Key: in one request (POST /api/applications: form,
   file, submission — the headline figure), and the portal's way in three (POST /api/cases,
   upload, submit). The floor is a bare Django view taking the same request and writing the
   same rows as 一次提交 (file blob and row, case, two materials, two trail events, the task,
   the outbox event, the counter serial and number, an audit-like record behind a locked head
-  in twin tables) with no checks, no lookups and no engine, served by the same gunicorn,
-  driven alike.
+  in twin tables) with no checks, no lookups and no engine, served by the same server
+  (granian, as deployed), driven alike.
 - **public progress** (every size): GET /api/progress?number=…&id_tail=… one at a time, next
   to the floor: the very SQL the lookup issues, captured in-process and replayed.
 - **red list** (largest size): selectors.red_cases(agency, today)[:50] in-process for the
@@ -34,7 +34,8 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.client import HTTPConnection, HTTPException
@@ -60,9 +61,15 @@ from django.views.decorators.http import require_POST
 from yiwang.cases import scale, selectors
 from yiwang.cases.constants import OPEN_STATUSES, CaseStatus, Channel, MaterialSource, SubjectKind
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseNumberCounter, CaseTask
-from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
+from yiwang.core.bench import (
+    SERVER_SETTINGS,
+    Benchmark,
+    BenchResult,
+    Server,
+    benchmarks,
+    percentiles,
+)
 from yiwang.core.crypto import sm3_hex
-from yiwang.core.loopback import free_port
 from yiwang.core.models import Event, StoredFile
 from yiwang.identity import services as identity
 from yiwang.identity.models import Account, SessionRecord
@@ -76,7 +83,6 @@ FLOOR_TOPIC = "bench.floor_submitted"
 FLOOR_AUDIT_TABLE = "cases_bench_floor_audit"
 FLOOR_AUDIT_HEAD = "cases_bench_floor_audit_head"
 FLOOR_COUNTER = "BENCHFLOOR"  # the floor's own serials in the case counter table
-SERVER_SETTINGS = "yiwang.settings.dev"
 FLOOR_SETTINGS = "yiwang_cases_bench_floor"
 FLOOR_SETTINGS_SOURCE = f'''"""The floor server: the platform's settings, bare view only."""
 
@@ -119,65 +125,24 @@ def _ensure_postgres_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{parsed["NAME"]}"')
 
 
-# --- gunicorn -----------------------------------------------------------------------------
+# --- the servers ----------------------------------------------------------------------------
 
 
-class Server:
-    """gunicorn serving the bench database on a free loopback port; `floor=True` serves the
-    bare view instead of the platform, with the same workers."""
-
-    def __init__(self, *, workers: int, worker_class: str, threads: int, floor: bool = False):
-        self.port = free_port()
-        self._settings_dir = tempfile.TemporaryDirectory(prefix="yiwang-bench-") if floor else None
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,
-            "DJANGO_DEBUG": "false",
-            "YIWANG_EVENT_WORKER": "external",
-            "LOG_LEVEL": "WARNING",
-            "YIWANG_RATELIMIT": "false",  # every benchmark request comes from one address
-        }
-        if self._settings_dir:
-            Path(self._settings_dir.name, f"{FLOOR_SETTINGS}.py").write_text(FLOOR_SETTINGS_SOURCE)
-            env["DJANGO_SETTINGS_MODULE"] = FLOOR_SETTINGS
-            env["PYTHONPATH"] = os.pathsep.join(
-                p for p in (self._settings_dir.name, os.environ.get("PYTHONPATH", "")) if p
-            )
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "yiwang.wsgi:application",
-            *("-b", f"127.0.0.1:{self.port}", "-w", str(workers), "-k", worker_class),
-            *("--log-level", "warning", "--timeout", "120"),
-        ]
-        if worker_class == "gthread":
-            command += ["--threads", str(threads)]
-        self.process = subprocess.Popen(command, env=env)
-        self._wait()
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the benchmark server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        if self._settings_dir:
-            self._settings_dir.cleanup()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+@contextmanager
+def _served(options: dict, *, floor: bool = False) -> Iterator[Server]:
+    """The platform on loopback; `floor=True` serves the bare view instead, with the same
+    workers."""
+    server_options = {"workers": options["workers"], "threads": options["threads"]}
+    if not floor:
+        with Server(**server_options) as server:
+            yield server
+        return
+    with tempfile.TemporaryDirectory(prefix="yiwang-bench-") as settings_dir:
+        Path(settings_dir, f"{FLOOR_SETTINGS}.py").write_text(FLOOR_SETTINGS_SOURCE)
+        path = os.pathsep.join(p for p in (settings_dir, os.environ.get("PYTHONPATH", "")) if p)
+        env = {"DJANGO_SETTINGS_MODULE": FLOOR_SETTINGS, "PYTHONPATH": path}
+        with Server(**server_options, env=env) as server:
+            yield server
 
 
 # --- applicants' browsers -----------------------------------------------------------------
@@ -468,10 +433,6 @@ class _Tally:
         }
 
 
-def _server_options(options: dict) -> dict:
-    return {key: options[key] for key in ("workers", "worker_class", "threads")}
-
-
 def _submissions(world: scale.World, options: dict, log) -> tuple[dict, dict]:
     """One request per submission (一次提交), the portal's three steps, and the floor, in
     alternating slices with all servers up throughout, so a machine busy with something else
@@ -494,8 +455,8 @@ def _submissions(world: scale.World, options: dict, log) -> tuple[dict, dict]:
     log(f"submissions: {total} of each kind through HTTP at concurrency {concurrency}")
     tallies = {"one request": _Tally(), "three steps": _Tally(), "floor": _Tally()}
     with (
-        Server(**_server_options(options)) as server,
-        Server(floor=True, **_server_options(options)) as floor_server,
+        _served(options) as server,
+        _served(options, floor=True) as floor_server,
     ):
         browsers = [Browser(server.port, key) for key in sessions]
         floor_browsers = [Browser(floor_server.port, key) for key in sessions]
@@ -580,7 +541,7 @@ def _progress(options: dict, log) -> tuple[dict, dict]:
         for number, tail in plan
     ]
     floor = percentiles(_replay(statements))
-    with Server(**_server_options(options)) as server:
+    with _served(options) as server:
         _time_progress_http(server.port, warm)
         samples, failures = _time_progress_http(server.port, plan)
     measured = percentiles(samples)
@@ -674,11 +635,8 @@ class CasesBenchmark(Benchmark):
         )
         parser.add_argument("--submissions", type=int, default=2000, help="timed submissions")
         parser.add_argument("--concurrency", type=int, default=16, help="concurrent applicants")
-        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-        parser.add_argument(
-            "--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn -k"
-        )
-        parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+        parser.add_argument("--workers", type=int, default=3, help="server processes")
+        parser.add_argument("--threads", type=int, default=1, help="WSGI threads per process")
         parser.add_argument("--lookups", type=int, default=500, help="timed progress lookups")
         parser.add_argument("--red-agencies", type=int, default=5, help="agencies timed")
         parser.add_argument("--red-runs", type=int, default=20, help="red lists per agency")
@@ -710,7 +668,7 @@ class CasesBenchmark(Benchmark):
         url = _database_url(size, options["database_url"])
         if url.startswith("postgres"):
             _ensure_postgres_database(url)
-        passed = ["submissions", "concurrency", "workers", "worker_class", "threads", "lookups"]
+        passed = ["submissions", "concurrency", "workers", "threads", "lookups"]
         passed += ["red_agencies", "red_runs", "applicants", "items"]
         argv = [sys.executable, "-m", "yiwang.manage", "bench", "cases", "--json", INNER_FLAG]
         argv += ["--cases", str(size), "--phases", ",".join(phases)]
@@ -764,8 +722,8 @@ class CasesBenchmark(Benchmark):
             "submissions": options["submissions"],
             "concurrency": options["concurrency"],
             "workers": options["workers"],
-            "worker_class": options["worker_class"],
-            "threads": options["threads"] if options["worker_class"] == "gthread" else 1,
+            "server": "granian",
+            "threads": options["threads"],
             "lookups": options["lookups"],
             **{k: largest["params"][k] for k in ("database", "items", "agencies", "applicants")},
             **{k: largest["params"][k] for k in largest["params"] if k.startswith("red_list")},

@@ -3,8 +3,9 @@
 The benchmark works in a database of its own (DATABASE_URL's database + "_bench" on
 PostgreSQL, var/bench-search.sqlite3 otherwise) so it never touches real data: the command
 re-runs itself with that DATABASE_URL, builds the catalog once (kept for later runs of the
-same size), starts gunicorn on loopback and times a fixed query set through HTTP. The floor is
-the very SQL those searches issue, captured in-process and replayed straight on the database.
+same size), starts the server on loopback (granian, as deployed) and times a fixed query set
+through HTTP. The floor is the very SQL those searches issue, captured in-process and replayed
+straight on the database.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from yiwang.catalog import scale, selectors
 from yiwang.catalog.models import SearchEntry
 from yiwang.catalog.search import Filters
-from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
-from yiwang.core.loopback import free_port
+from yiwang.core.bench import Benchmark, BenchResult, Server, benchmarks, percentiles
 from yiwang.regions import selectors as region_selectors
 from yiwang.regions.constants import Level
 from yiwang.regions.models import Region
@@ -125,52 +125,6 @@ def _query_plan(count: int) -> list[tuple[str, str]]:
     return plan
 
 
-class Server:
-    """gunicorn serving the platform from the bench database on a free loopback port."""
-
-    def __init__(self, workers: int) -> None:
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "yiwang.settings.dev",
-            "DJANGO_DEBUG": "false",
-            "YIWANG_EVENT_WORKER": "external",
-            "LOG_LEVEL": "WARNING",
-            "YIWANG_RATELIMIT": "false",  # every benchmark query comes from one address
-        }
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.process = subprocess.Popen(
-            [
-                str(gunicorn),
-                "yiwang.wsgi:application",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "-w",
-                str(workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        self._wait()
-
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("the benchmark server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def _time_http(server: Server, plan: list[tuple[str, str]], rounds: int) -> tuple[list[float], int]:
     conn = HTTPConnection("127.0.0.1", server.port, timeout=30)
     samples, failures = [], 0
@@ -223,7 +177,7 @@ class SearchBenchmark(Benchmark):
         parser.add_argument("--entries", type=int, default=1_200_000, help="implementation entries")
         parser.add_argument("--rounds", type=int, default=5, help="timed passes over the query set")
         parser.add_argument("--queries", type=int, default=80, help="queries per pass")
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+        parser.add_argument("--workers", type=int, default=2, help="server processes")
         parser.add_argument("--rebuild", action="store_true", help="rebuild the bench database")
         parser.add_argument(
             "--database-url", default="", help="the bench database (default: derived)"
@@ -273,12 +227,9 @@ class SearchBenchmark(Benchmark):
         plan = _query_plan(options["queries"])
         log("capturing the search SQL and timing the floor")
         floor = percentiles(_time_floor(_capture_sql(plan), options["rounds"]))
-        log(f"starting gunicorn with {options['workers']} workers")
-        server = Server(options["workers"])
-        try:
+        log(f"starting the server with {options['workers']} workers")
+        with Server(workers=options["workers"], threads=1) as server:
             samples, failures = _time_http(server, plan, options["rounds"])
-        finally:
-            server.stop()
         metrics = {**percentiles(samples), "failures": failures}
         return BenchResult(
             name="search",

@@ -160,9 +160,14 @@ class RelatedLookup:
                 values[position] = convert(values[position], column, db)
         return table.model.from_db(db.alias, table.attnames, values)
 
+    @property
+    def statement(self) -> str:
+        """The SQL `get` sends, with one %s for the value (for benchmark floors to replay)."""
+        return f"{self._select()} = %s"
+
     def get(self, value) -> Model | None:
         with prepared_cursor() as cursor:
-            cursor.execute(f"{self._select()} = %s", [self._prepared(value)])
+            cursor.execute(self.statement, [self._prepared(value)])
             row = cursor.fetchone()
         return None if row is None else self._build(row, connections[DEFAULT_DB_ALIAS], {})
 

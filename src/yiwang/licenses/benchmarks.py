@@ -11,17 +11,22 @@ Before measuring, the license table and its identifier index are read into the p
   canonical bytes and signatures of stored licenses, keys loaded, one core.
 - **library**: selectors.license_by_identifier + services.verify_license for random signed
   identifiers (one query, the holder id opened, the canonical form rebuilt and verified),
-  one process, one Keyring. Ratio: library / floor (goal ≥ 0.8).
+  one process, one Keyring. Ratio: library / floor (goal ≥ 0.8). A second floor does the
+  library's work with the bare engines: the same prepared statement on the driver's own
+  connection, then a raw SM2 verify (`lookup_and_sm2_verify_per_s`), so the ratio
+  `library_vs_lookup_and_raw_verify` shows what the library's Python adds to them. The
+  three take turns in five slices each, so a busy moment of the machine weighs on each.
 - **offline**: what a verifier without our database does with a downloaded JSON: parse it,
   check its shape, verify it against the published trust list (goal as for the library).
 - **library batch**: the same for batches of 100 identifiers, one statement a batch, as
   verification.verify_batch looks them up (a bank checking its loan files, a bulk audit).
 - **API**: GET /api/licenses/verify?identifier=&code= for random signed identifiers, the code
-  from documents.verification_code, served by gunicorn on loopback (one gthread worker per
-  core, keep-alive connections as a verifier's client or a proxy keeps them), at a fixed
-  concurrency (goal ≥ 1,000/s on 2 cores); then POST /api/licenses/verify/batch with 100
-  pairs a request, at a lower concurrency. The client runs on the same cores. Rate limits
-  are off, since every request comes from one address.
+  from documents.verification_code, served as deployed (core.bench.Server: granian, one
+  process per core, two threads each) on loopback, keep-alive connections as a verifier's
+  client or a proxy keeps them, at a fixed concurrency (goal ≥ 1,000/s on 2 cores); then
+  POST /api/licenses/verify/batch with 100 pairs a request, at a lower concurrency. The
+  client runs on the same cores, so it is a lean one and its CPU a request is reported
+  (`api_client_cpu_ms`). Rate limits are off, since every request comes from one address.
 - **issuance**: services.sign_license in a loop with one Keyring, each license its own
   transaction (identifier, serial counter, signature, SealUse row); next to raw SM2 signs.
 """
@@ -31,6 +36,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
+import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -40,7 +48,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 
 import dj_database_url
@@ -50,19 +57,26 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from yiwang.cases.benchmarks import Server
 from yiwang.core import crypto
-from yiwang.core.bench import Benchmark, BenchResult, benchmarks, percentiles
+from yiwang.core.bench import (
+    SERVER_SETTINGS,
+    Benchmark,
+    BenchResult,
+    Server,
+    benchmarks,
+    percentiles,
+)
 from yiwang.licenses import documents, scale, selectors, services, signing, verification
 from yiwang.licenses.constants import Verdict
 from yiwang.licenses.models import License, LicenseType, Seal
 
 INNER_FLAG = "--inside-bench-database"
-SERVER_SETTINGS = "yiwang.settings.dev"
 AUTHENTIC = {Verdict.VALID, Verdict.EXPIRED, Verdict.NOT_YET_VALID}
 API_PATH = "/api/licenses/verify"
 API_BATCH_PATH = "/api/licenses/verify/batch"
 BATCH = verification.BATCH_MAX  # verifications per batch request
+SLICES = 5  # timed slices of each rate, taking turns where several are measured together
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -98,18 +112,26 @@ def _ensure_postgres_database(url: str) -> None:
 # --- measurements ----------------------------------------------------------------------------
 
 
+def _rates(operations: dict[str, Callable[[int], object]], seconds: float) -> dict:
+    """{name: (operations per second, operations done)} over `seconds` each: the median of
+    SLICES timed slices, the operations taking turns slice by slice, so that a moment when
+    the machine is busy elsewhere weighs on each alike. An operation gets a running number of
+    its own to pick its input with."""
+    rates: dict[str, list[float]] = {name: [] for name in operations}
+    counts = dict.fromkeys(operations, 0)
+    for _ in range(SLICES):
+        for name, operation in operations.items():
+            done, started = 0, time.perf_counter()
+            while (elapsed := time.perf_counter() - started) < seconds / SLICES:
+                operation(counts[name])
+                done += 1
+                counts[name] += 1
+            rates[name].append(done / elapsed)
+    return {name: (round(statistics.median(rates[name]), 1), counts[name]) for name in operations}
+
+
 def _rate(operation: Callable[[int], object], seconds: float) -> tuple[float, int]:
-    """(operations per second, operations done): the median of three timed slices; the
-    operation gets a running number to pick its input with."""
-    rates, count = [], 0
-    for _ in range(3):
-        done, started = 0, time.perf_counter()
-        while (elapsed := time.perf_counter() - started) < seconds / 3:
-            operation(count)
-            done += 1
-            count += 1
-        rates.append(done / elapsed)
-    return round(sorted(rates)[1], 1), count
+    return _rates({"": operation}, seconds)[""]
 
 
 def _failures(verdicts: Counter[str]) -> int:
@@ -124,8 +146,8 @@ def _signed_sample(count: int, size: int, signed_every: int, seed: int) -> list[
     return [pick * signed_every for pick in picks]
 
 
-def _raw_verify(identifiers: list[str], seconds: float) -> dict:
-    """The floor: SM2 verifications of stored licenses' canonical bytes, nothing else."""
+def _signature_checks(identifiers: list[str]) -> list[tuple]:
+    """(public key, signature, canonical bytes) of each stored license, keys loaded once."""
     keyring = services.Keyring()
     keys: dict[int, object] = {}
     prepared = []
@@ -136,37 +158,93 @@ def _raw_verify(identifiers: list[str], seconds: float) -> dict:
             keys[license.seal_id] = crypto.load_public_key(license.seal.public_key_pem.encode())
         message = signing.canonical(signed.payload)
         prepared.append((keys[license.seal_id], signed.signature, message))
-    failures = sum(not crypto.sm2_verify(*item) for item in prepared)
-    rate, _ = _rate(lambda n: crypto.sm2_verify(*prepared[n % len(prepared)]), seconds)
-    return {"sm2_verify_per_s": rate, "prepared_failures": failures}
+    return prepared
 
 
-def _library(identifiers: list[str], seconds: float) -> dict:
-    """Look up and verify, one identifier after another, as the public page does."""
-    keyring, today = services.Keyring(), timezone.localdate()
-    samples: list[float] = []
-    verdicts: Counter[str] = Counter()
+def _raw_verification(checks: list[tuple]) -> Callable[[int], object]:
+    """The floor: SM2 verifications of stored licenses' canonical bytes, nothing else."""
+    return lambda n: crypto.sm2_verify(*checks[n % len(checks)])
 
-    def verify(n: int) -> None:
+
+def _bare_lookup_and_verification(
+    identifiers: list[str], checks: list[tuple]
+) -> Callable[[int], object]:
+    """The library's work done by the bare engines: the very statement license_by_identifier
+    sends, prepared, on the driver's own connection (no Django, no rows made into models),
+    then a raw SM2 verify of a license's canonical bytes, prepared beforehand."""
+    sql = selectors.BY_IDENTIFIER.statement
+    if connection.vendor == "postgresql":
+        cursor = psycopg.Cursor(connection.connection)  # server-side binding, as prepared
+
+        def look_up(identifier: str) -> None:
+            cursor.execute(sql, [identifier], prepare=True).fetchone()
+    else:  # sqlite3 keeps its own statement cache
+        cursor = connection.connection.cursor()
+
+        def look_up(identifier: str) -> None:
+            cursor.execute(sql.replace("%s", "?"), [identifier]).fetchone()
+
+    def work(n: int) -> None:  # the library's random identifiers, any license's signature
+        look_up(identifiers[n % len(identifiers)])
+        crypto.sm2_verify(*checks[n % len(checks)])
+
+    return work
+
+
+class _Library:
+    """Look up and verify, one identifier after another, as the public page does; the
+    latency of each and the verdicts are kept."""
+
+    WARM = 200  # verifications that warm the keys, the plan and the pages
+
+    def __init__(self, identifiers: list[str]):
+        self._identifiers = identifiers
+        self._keyring, self._today = services.Keyring(), timezone.localdate()
+        self._samples: list[float] = []
+        self._verdicts: Counter[str] = Counter()
+        for n in range(min(self.WARM, len(identifiers))):
+            self(n - self.WARM)
+        self._samples.clear()
+        self._verdicts.clear()
+
+    def __call__(self, n: int) -> None:
         started = time.perf_counter()
-        license = selectors.license_by_identifier(identifiers[n % len(identifiers)])
-        result = services.verify_license(license, today=today, keyring=keyring)
-        samples.append((time.perf_counter() - started) * 1000)
-        verdicts[result.verdict] += 1
+        identifier = self._identifiers[(n + self.WARM) % len(self._identifiers)]
+        license = selectors.license_by_identifier(identifier)
+        result = services.verify_license(license, today=self._today, keyring=self._keyring)
+        self._samples.append((time.perf_counter() - started) * 1000)
+        self._verdicts[result.verdict] += 1
 
-    for n in range(min(200, len(identifiers))):  # warm the keys, the plan and the pages
-        verify(n)
-    samples.clear()
-    verdicts.clear()
-    rate, done = _rate(lambda n: verify(n + 200), seconds)
-    measured = percentiles(samples)
-    return {
-        "library_verifications_per_s": rate,
-        "library_p50_ms": measured["p50_ms"],
-        "library_p95_ms": measured["p95_ms"],
-        "library_failures": _failures(verdicts),
-        "library_verifications": done,
+    def figures(self, rate: float, done: int) -> dict:
+        measured = percentiles(self._samples)
+        return {
+            "library_verifications_per_s": rate,
+            "library_p50_ms": measured["p50_ms"],
+            "library_p95_ms": measured["p95_ms"],
+            "library_failures": _failures(self._verdicts),
+            "library_verifications": done,
+        }
+
+
+def _library_and_floors(identifiers: list[str], seconds: float) -> tuple[dict, dict]:
+    """(metrics, floor): the library, raw SM2 and the bare engines' lookup + verify, taking
+    turns, each for `seconds`."""
+    checks = _signature_checks(identifiers[:2000])
+    library = _Library(identifiers)
+    rates = _rates(
+        {
+            "raw": _raw_verification(checks),
+            "bare": _bare_lookup_and_verification(identifiers, checks),
+            "library": library,
+        },
+        seconds,
+    )
+    floor = {
+        "sm2_verify_per_s": rates["raw"][0],
+        "prepared_failures": sum(not crypto.sm2_verify(*check) for check in checks),
+        "lookup_and_sm2_verify_per_s": rates["bare"][0],
     }
+    return library.figures(*rates["library"]), floor
 
 
 def _library_batch(identifiers: list[str], seconds: float) -> dict:
@@ -246,15 +324,54 @@ def _authentic(body: bytes) -> bool:
     return all(result.get("verdict") in AUTHENTIC for result in results)
 
 
-def _send(conn: HTTPConnection, call: Call) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json"} if call.body else {}
-    try:
-        conn.request(call.method, call.url, body=call.body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    except (OSError, HTTPException) as error:
-        conn.close()
-        return 0, str(error).encode()
+class _Client:
+    """One keep-alive HTTP/1.1 connection reading just the status and the Content-Length body.
+    The client shares the two cores with the server: http.client parses every response's
+    headers through the email package, 0.27 ms of CPU a request against 0.11 ms here (both
+    with the JSON answer parsed), which the server would otherwise lose."""
+
+    def __init__(self, port: int):
+        self._port = port
+        self._socket: socket.socket | None = None
+        self._buffer = b""
+
+    def send(self, call: Call) -> tuple[int, bytes]:
+        """(status, body), or (0, the reason) when the connection failed; it reopens next time."""
+        try:
+            return self._exchange(call)
+        except (OSError, ValueError) as error:
+            self.close()
+            return 0, str(error).encode()
+
+    def _exchange(self, call: Call) -> tuple[int, bytes]:
+        if self._socket is None:
+            self._socket = socket.create_connection(("127.0.0.1", self._port), timeout=60)
+        head = f"{call.method} {call.url} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        if call.body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(call.body)}\r\n"
+        self._socket.sendall(head.encode() + b"\r\n" + (call.body or b""))
+        while b"\r\n\r\n" not in self._buffer:
+            self._receive()
+        header, _, rest = self._buffer.partition(b"\r\n\r\n")
+        length = _CONTENT_LENGTH.search(header)
+        if not header.startswith(b"HTTP/1.1 ") or length is None:
+            raise ValueError(f"unexpected response: {header[:200]!r}")
+        self._buffer = rest
+        while len(self._buffer) < int(length[1]):
+            self._receive()
+        body, self._buffer = self._buffer[: int(length[1])], self._buffer[int(length[1]) :]
+        return int(header[9:12]), body
+
+    def _receive(self) -> None:
+        chunk = self._socket.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self._buffer += chunk
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+        self._socket, self._buffer = None, b""
 
 
 def _api(plan: dict[str, list[Call]], options: dict, log) -> tuple[dict, dict]:
@@ -273,9 +390,10 @@ def _api(plan: dict[str, list[Call]], options: dict, log) -> tuple[dict, dict]:
         "batch": BATCH,
     }
     metrics: dict = {}
-    with Server(workers=workers, worker_class="gthread", threads=threads) as server:
-        probe = HTTPConnection("127.0.0.1", server.port, timeout=30)
-        status, body = _send(probe, plan["single"][0])
+    with Server(workers=workers, threads=threads) as server:
+        probe = _Client(server.port)
+        status, body = probe.send(plan["single"][0])
+        probe.close()
         if status != 200:
             reason = f"HTTP {status}: {body[:200].decode(errors='replace')}"
             log(f"API verification unavailable ({reason})")
@@ -302,7 +420,9 @@ def _api_plan(options: dict, size: int, every: int, maker) -> dict[str, list[Cal
 def _measure_calls(port: int, calls: list[Call], concurrency: int, prefix: str, log) -> dict:
     warm = min(len(calls) // 5, 4 * concurrency)
     _drive(port, calls[:warm], concurrency)
+    started = time.process_time()
     samples, failures, wall = _drive(port, calls[warm:], concurrency)
+    client_cpu_ms = 1000 * (time.process_time() - started) / (len(calls) - warm)
     if failures:
         log(f"  {len(failures)} {prefix} requests failed, the first: {failures[0]}")
     measured = percentiles(samples) if len(samples) > 1 else {"p50_ms": None, "p95_ms": None}
@@ -312,6 +432,7 @@ def _measure_calls(port: int, calls: list[Call], concurrency: int, prefix: str, 
         f"{prefix}_p50_ms": measured["p50_ms"],
         f"{prefix}_p95_ms": measured["p95_ms"],
         f"{prefix}_failures": len(failures),
+        f"{prefix}_client_cpu_ms": round(client_cpu_ms, 3),
     }
 
 
@@ -323,14 +444,15 @@ def _drive(port: int, calls: list[Call], concurrency: int):
     failures: list[str] = []
 
     def run() -> None:
-        conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        client = _Client(port)
         while True:
             with lock:
                 index = next(position, None)
             if index is None:
+                client.close()
                 return
             started = time.perf_counter()
-            status, body = _send(conn, calls[index])
+            status, body = client.send(calls[index])
             elapsed = (time.perf_counter() - started) * 1000
             ok = status == 200 and _authentic(body)
             with lock:
@@ -456,8 +578,8 @@ class LicensesBenchmark(Benchmark):
         parser.add_argument(
             "--batch-concurrency", type=int, default=4, help="concurrent API batch clients"
         )
-        parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (cores)")
-        parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+        parser.add_argument("--workers", type=int, default=0, help="server processes (cores)")
+        parser.add_argument("--threads", type=int, default=2, help="WSGI threads per process")
         parser.add_argument("--rebuild", action="store_true", help="flush and rebuild")
         parser.add_argument("--database-url", default="", help="bench database (default: derived)")
         parser.add_argument(INNER_FLAG, action="store_true", help="(internal)")
@@ -521,10 +643,11 @@ class LicensesBenchmark(Benchmark):
         picks = _signed_sample(options["sample"], size, every, seed=2026)
         identifiers = [maker(i) for i in picks]
         seconds = options["seconds"]
-        log(f"raw SM2 verify over {min(2000, len(identifiers))} prepared licenses")
-        floor = _raw_verify(identifiers[:2000], seconds)
-        log(f"library: look up and verify random identifiers for {seconds:.0f}s")
-        metrics = _library(identifiers, seconds)
+        log(
+            f"library, raw SM2 verify and the bare engines' lookup + verify, taking turns,"
+            f" {seconds:.0f}s each"
+        )
+        metrics, floor = _library_and_floors(identifiers, seconds)
         log(f"library: look up and verify batches of {BATCH} for {seconds:.0f}s")
         metrics |= _library_batch(identifiers, seconds)
         log(f"offline: parse and verify downloaded licenses for {seconds:.0f}s")
@@ -557,6 +680,9 @@ class LicensesBenchmark(Benchmark):
         ratio = {
             "library_vs_raw_verify": _ratio(
                 metrics["library_verifications_per_s"], floor["sm2_verify_per_s"]
+            ),
+            "library_vs_lookup_and_raw_verify": _ratio(
+                metrics["library_verifications_per_s"], floor["lookup_and_sm2_verify_per_s"]
             ),
             "offline_vs_raw_verify": _ratio(
                 metrics["offline_verifications_per_s"], floor["sm2_verify_per_s"]
