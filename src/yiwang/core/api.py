@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import BaseModel
 
 from yiwang.core import events
 from yiwang.core.errors import DomainError
@@ -17,6 +18,7 @@ from yiwang.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+JSON = "application/json; charset=utf-8"  # as django-ninja answers
 
 router = Router(tags=["平台"])
 
@@ -44,6 +46,14 @@ def problem(
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM
     return response
+
+
+def model_response(model: BaseModel) -> HttpResponse:
+    """A view's response model answered as it is, encoded by pydantic: django-ninja would dump
+    it to Python objects and encode those again with its JSON encoder (on the public
+    verification path, a tenth of the interpreter's time). The view builds the very model
+    the operation declares, which validates it, so the answer keeps to the OpenAPI document."""
+    return HttpResponse(model.model_dump_json(), content_type=JSON)
 
 
 def _field_of(location: tuple) -> str:

@@ -52,6 +52,24 @@ def test_get_verifies_by_identifier_and_code(client, license):
     assert LicenseUse.objects.get(license=license).address == "127.0.0.1"
 
 
+def test_the_answer_is_the_model_the_openapi_document_declares(client, license):
+    """The views encode their answer themselves (core.api.model_response), past django-ninja's
+    response handling: it must still be the declared model, as JSON."""
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    declared = schemas["VerificationOut"]
+    response = client.get(URL, {"identifier": license.identifier, "code": code_of(license)})
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = json.loads(response.content.decode("utf-8"))
+    assert set(body) == set(declared["properties"]) and set(declared["required"]) <= set(body)
+    assert body["fields"] and set(body["fields"][0]) == {"name", "title", "value"}
+    items = [{"identifier": license.identifier, "code": code_of(license)}]
+    batch = client.post(f"{URL}/batch", {"items": items}, content_type="application/json")
+    assert batch["Content-Type"] == "application/json; charset=utf-8"
+    (result,) = batch.json()["results"]
+    assert set(result) == set(schemas["BatchItemOut"]["properties"])
+    assert set(result["verification"]) == set(declared["properties"])
+
+
 def test_the_get_path_is_one_lookup_and_one_log_row(client, license, django_assert_num_queries):
     query = {"identifier": license.identifier, "code": code_of(license)}
     client.get(URL, query)  # the process opens its keys once
