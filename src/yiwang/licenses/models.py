@@ -276,12 +276,11 @@ class License(models.Model):
     source = models.CharField(
         "来源", max_length=10, choices=LicenseSource.choices, default=LicenseSource.ISSUED
     )
-    case_number = models.CharField(
+    case_number = models.CharField(  # noqa: DJ001 (stock licenses: many NULLs, unique others)
         "办件编号",
         max_length=40,
         null=True,
         blank=True,
-        unique=True,  # a completed case issues its license once, however often the event comes
         help_text="签发本证照的办件；存量证照为空",
     )
     previous = models.OneToOneField(
@@ -314,6 +313,9 @@ class License(models.Model):
             # (varchar_pattern_ops, for LIKE) that no query uses but every lookup may pick,
             # doubling the index pages verification keeps in memory.
             models.UniqueConstraint(fields=["identifier"], name="license_identifier_unique"),
+            # A completed case issues its license once, however often the event comes; a
+            # constraint for the same reason (no LIKE index to write at every issuance).
+            models.UniqueConstraint(fields=["case_number"], name="license_case_number_unique"),
             models.CheckConstraint(
                 condition=Q(version__gte=1, version__lte=identifiers.MAX_VERSION),
                 name="license_version_range",
