@@ -61,7 +61,8 @@ class Server:
 
     def __init__(self, *, workers: int, threads: int, env: dict[str, str] | None = None):
         self.port = free_port()
-        self._log = tempfile.NamedTemporaryFile(prefix="yiwang-bench-server-", suffix=".log")  # noqa: SIM115 (closed by stop)
+        # The server's output, shown if it fails to start; closed (and removed) by stop().
+        self._log = tempfile.NamedTemporaryFile(prefix="yiwang-bench-server-")  # noqa: SIM115
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS,

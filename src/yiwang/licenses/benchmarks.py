@@ -352,14 +352,14 @@ class _Client:
         self._socket.sendall(head.encode() + b"\r\n" + (call.body or b""))
         while b"\r\n\r\n" not in self._buffer:
             self._receive()
-        header, _, rest = self._buffer.partition(b"\r\n\r\n")
-        length = _CONTENT_LENGTH.search(header)
-        if not header.startswith(b"HTTP/1.1 ") or length is None:
+        header, _, self._buffer = self._buffer.partition(b"\r\n\r\n")
+        found = _CONTENT_LENGTH.search(header)
+        if not header.startswith(b"HTTP/1.1 ") or found is None:
             raise ValueError(f"unexpected response: {header[:200]!r}")
-        self._buffer = rest
-        while len(self._buffer) < int(length[1]):
+        length = int(found[1])
+        while len(self._buffer) < length:
             self._receive()
-        body, self._buffer = self._buffer[: int(length[1])], self._buffer[int(length[1]) :]
+        body, self._buffer = self._buffer[:length], self._buffer[length:]
         return int(header[9:12]), body
 
     def _receive(self) -> None:
