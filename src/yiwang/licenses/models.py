@@ -547,6 +547,7 @@ class LicenseUse(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="uses",
+        db_index=False,  # indexed only where set: most uses (every verification) have none
     )
     case_number = models.CharField("办件编号", max_length=40, blank=True)
     address = models.CharField("来源地址", max_length=45, blank=True)
@@ -555,7 +556,14 @@ class LicenseUse(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "用证记录"
         ordering = ["-used_at", "-id"]
-        indexes = [models.Index(fields=["license", "-used_at"], name="license_use_idx")]
+        indexes = [
+            models.Index(fields=["license", "-used_at"], name="license_use_idx"),
+            models.Index(
+                fields=["authorization"],
+                name="license_use_authorization_idx",
+                condition=models.Q(authorization__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.license_id} · {self.get_kind_display()} · {self.user}"

@@ -160,3 +160,22 @@ def test_a_verification_logs_its_use_without_locking_the_license_row():
         if details["foreign_key"] and details["columns"] == [license_column]
     ]
     assert keys == []
+
+
+def _index_definitions(model) -> list[str]:
+    table = model._meta.db_table
+    sql = {
+        "postgresql": "SELECT indexdef FROM pg_indexes WHERE tablename = %s",
+        "sqlite": "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [table])
+        return [definition for (definition,) in cursor.fetchall() if definition]
+
+
+def test_a_verification_writes_no_entry_to_the_authorization_index():
+    """Verifications log uses without an authorization; only uses under one are indexed."""
+    column = LicenseUse._meta.get_field("authorization").column
+    on_column = [text for text in _index_definitions(LicenseUse) if column in text]
+    assert len(on_column) == 1
+    assert "IS NOT NULL" in on_column[0].upper()
