@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from yiwang.core.admin import WrittenByServicesAdmin
@@ -22,6 +22,7 @@ from yiwang.licenses.models import (
     LifecycleRecord,
     Seal,
     SealUse,
+    TrustListKey,
 )
 
 
@@ -215,14 +216,15 @@ class LicenseAdmin(FoundByIdentifier, WrittenByServicesAdmin):
 
 
 class ForeignPlatformForm(forms.ModelForm):
-    """A new platform is recognized by fetching its trust list now; a refused list (bad
-    document, a seal or issuer of ours, a seal another platform lists) refuses the form."""
+    """A new platform is recognized by fetching its trust list now, signed by the key whose id
+    the platform gave out of band; a refused list (bad document or signature, a seal or
+    issuer of ours, a seal another platform lists) refuses the form."""
 
     trust_list_url = forms.URLField(label="信任列表地址", required=False, assume_scheme="https")
 
     class Meta:
         model = ForeignPlatform
-        fields = ("name", "trust_list_url", "active")
+        fields = ("name", "trust_list_url", "signer_key_id", "active")
 
     def clean(self):
         cleaned = super().clean()
@@ -230,12 +232,30 @@ class ForeignPlatformForm(forms.ModelForm):
             try:
                 if not cleaned.get("trust_list_url"):
                     raise DomainError.of("trust_list_url", "请填写对方平台信任列表的网址")
-                cleaned["document"] = verification.fetch_trust_list(cleaned["trust_list_url"])
+                key_id = verification.signer_key_id(cleaned.get("signer_key_id", ""))
+                document = verification.fetch_trust_list(cleaned["trust_list_url"])
+                verification.signed_trust_list(document, key_id=key_id)
             except DomainError as error:
-                on_url = error.errors[0].field in ("url", "trust_list_url")
-                messages = [e.message for e in error.errors]
-                raise ValidationError({"trust_list_url" if on_url else None: messages}) from error
+                raise ValidationError(_form_errors(error)) from error
+            cleaned["signer_key_id"], cleaned["document"] = key_id, document
         return cleaned
+
+
+_FORM_FIELDS = {
+    "url": "trust_list_url",
+    "trust_list_url": "trust_list_url",
+    "signer_key_id": "signer_key_id",
+}
+
+
+def _form_errors(error: DomainError) -> dict:
+    """The refusal on the field it concerns: the address, the key id, or the form as a whole."""
+    errors: dict = {}
+    for refusal in error.errors:
+        errors.setdefault(_FORM_FIELDS.get(refusal.field, NON_FIELD_ERRORS), []).append(
+            refusal.message
+        )
+    return errors
 
 
 class ForeignSealInline(admin.TabularInline):
@@ -263,14 +283,15 @@ class ForeignPlatformAdmin(admin.ModelAdmin):
     「刷新信任列表」 fetches the list again; clearing 信任中 stops recognizing the platform."""
 
     form = ForeignPlatformForm
-    list_display = ("name", "trust_list_url", "active", "refreshed_at")
+    list_display = ("name", "trust_list_url", "signer_key_id", "active", "refreshed_at")
     list_filter = ("active",)
     search_fields = ("name",)
     inlines = (ForeignSealInline,)
     actions = ("refresh_trust_lists",)
 
     def get_readonly_fields(self, request, obj=None):
-        return ("name", "trust_list_url", "trusted_since", "refreshed_at") if obj else ()
+        fixed = ("name", "trust_list_url", "signer_key_id", "trusted_since", "refreshed_at")
+        return fixed if obj else ()
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -281,6 +302,7 @@ class ForeignPlatformAdmin(admin.ModelAdmin):
             document=form.cleaned_data["document"],
             actor=request.user.get_username(),
             url=obj.trust_list_url,
+            key_id=form.cleaned_data["signer_key_id"],
         )
         obj.pk = imported.platform.pk
         if not obj.active:
@@ -338,6 +360,18 @@ class IssuanceRuleForm(forms.ModelForm):
             except DomainError as error:
                 raise ValidationError(_by_field(error, rules.RULE_FIELDS)) from error
         return cleaned
+
+
+@admin.register(TrustListKey)
+class TrustListKeyAdmin(WrittenByServicesAdmin):
+    """The key id to give platforms that recognize us; made and rotated by `licenses_trust
+    key`, its private key never shown."""
+
+    list_display = ("key_id", "current", "created_at")
+    fields = readonly_fields = ("key_id", "public_key_pem", "current", "created_at")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(IssuanceRule)

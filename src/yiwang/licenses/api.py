@@ -28,7 +28,7 @@ from yiwang.core import idempotency
 from yiwang.core.api import Problem, model_response
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.ratelimit import client_address, hit
-from yiwang.licenses import selectors, verification, wallet
+from yiwang.licenses import verification, wallet
 from yiwang.licenses.models import Authorization, License, LicenseUse
 
 router = Router(tags=["电子证照核验"])
@@ -177,17 +177,17 @@ def verify_batch(request: HttpRequest, body: BatchIn):
     "/licenses/trust-list",
     auth=None,
     response=dict,
-    summary="信任列表（本平台全部印章的公钥、有效期与状态，供离线核验）",
+    summary="信任列表（本平台全部印章的公钥、有效期与状态，经平台密钥签名，供离线核验）",
 )
 def trust_list(request: HttpRequest):
-    return selectors.trust_list_document()
+    return verification.published_trust_list()
 
 
 @require_safe
 def well_known_trust_list(request: HttpRequest) -> JsonResponse:
     """/.well-known/yiwang-trust-list.json: public, cacheable, readable from any origin."""
     response = JsonResponse(
-        selectors.trust_list_document(), json_dumps_params={"ensure_ascii": False}
+        verification.published_trust_list(), json_dumps_params={"ensure_ascii": False}
     )
     response["Cache-Control"] = f"public, max-age={TRUST_LIST_MAX_AGE}"
     response["Access-Control-Allow-Origin"] = "*"

@@ -6,6 +6,8 @@ from yiwang.registries.constants import ID_NUMBER_PURPOSE
 
 # A seal's private key is sealed under its own data key, bound to the seal's key id.
 SEAL_KEY_PURPOSE = "seal.private_key"
+# The platform's trust-list signing key, the same way under a data key of its own.
+TRUST_LIST_KEY_PURPOSE = "trust_list.private_key"
 # A person's ID number shares the population registry's purpose, so the blind index an account
 # already holds finds that person's licenses (我的证照) without decrypting anything.
 USCC_PURPOSE = "organization.uscc"

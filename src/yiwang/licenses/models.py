@@ -569,12 +569,43 @@ class LicenseUse(models.Model):
         return f"{self.license_id} · {self.get_kind_display()} · {self.user}"
 
 
+class TrustListKey(models.Model):
+    """The key this platform signs its published trust list with (信任列表签名密钥): an SM2
+    key pair, the private key sealed under its key id as a seal's is. Platforms that
+    recognize this one pin the current key's id; a new key (rotation) must be pinned anew."""
+
+    key_id = models.CharField("密钥标识", max_length=64, unique=True, help_text="公钥的 SM3 摘要")
+    public_key_pem = models.TextField("公钥（PEM）")
+    private_key_sealed = models.TextField("私钥（密文）")
+    current = models.BooleanField("正在使用", default=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信任列表签名密钥"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["current"], condition=Q(current=True), name="trust_list_key_one_current"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
 class ForeignPlatform(models.Model):
     """互认共享: another platform whose issuers' licenses verify here, with the trust list it
-    publishes (fetched from its well-known URL or entered by an administrator)."""
+    publishes (fetched from its well-known URL or entered by an administrator), taken only
+    when signed by the key whose id the platform gave us out of band."""
 
     name = models.CharField("平台名称", max_length=100, unique=True)
     trust_list_url = models.URLField("信任列表地址", blank=True)
+    signer_key_id = models.CharField(
+        "信任列表签名密钥标识",
+        max_length=64,
+        blank=True,  # only platforms recognized before lists were signed; none can refresh
+        help_text="对方平台线下告知的密钥标识（公钥的 SM3 摘要）",
+    )
     trusted_since = models.DateTimeField("纳入信任时间", auto_now_add=True)
     refreshed_at = models.DateTimeField("信任列表更新时间", null=True, blank=True)
     active = models.BooleanField("信任中", default=True)

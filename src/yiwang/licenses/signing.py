@@ -8,6 +8,9 @@ document, the trust list and the verdict. What verifies offline needs only these
 - Signature: SM2 with SM3 (GB/T 32918) over the canonical bytes, by the seal's private key.
 - Trust list: the seals a verifier trusts (issuer, key id, public key, validity, revocation).
   A seal stays listed after revocation, so what it signed before still verifies.
+- The published trust list is signed (SM2 over its canonical form, signer included) by the
+  platform's trust-list key; a platform that recognizes another pins that key's id, learnt
+  from it out of band, and takes no list the key did not sign.
 - Verdict: unknown issuer, tampered (naming the changed fields when an authentic reference is
   at hand), then the registry's status (revoked, cancelled), then the validity period.
 """
@@ -24,7 +27,7 @@ from datetime import UTC, date, datetime
 
 from django.utils import timezone
 
-from yiwang.core.crypto import CryptoError, load_public_key, sm2_verify, sm3_hex
+from yiwang.core.crypto import CryptoError, SM2KeyPair, load_public_key, sm2_verify, sm3_hex
 from yiwang.core.errors import DomainError, FieldError
 from yiwang.licenses.constants import HOLDER_ID_TYPE, LicenseStatus, SealStatus, Verdict
 
@@ -319,6 +322,40 @@ class TrustList:
         if not isinstance(entries, list):
             raise DomainError.of(field, "信任列表缺少印章列表（seals）")
         return cls(TrustedSeal.from_entry(entry, field=field) for entry in entries)
+
+
+def sign_trust_document(document: dict, key_pair: SM2KeyPair) -> dict:
+    """The trust list document with its signer (key id and public key) and SM2 signature, in
+    place of any it carried."""
+    public_key_pem = key_pair.public_pem().decode()
+    signer = {"key_id": key_id_of(public_key_pem), "public_key_pem": public_key_pem}
+    signed = {name: value for name, value in document.items() if name != "signature"}
+    signed["signer"] = signer
+    return {**signed, "signature": base64.b64encode(key_pair.sign(canonical(signed))).decode()}
+
+
+def check_trust_signature(document: object, *, key_id: str, field: str = "trust_list") -> None:
+    """Refuse a trust list that the key `key_id` (pinned by whoever recognizes the platform)
+    did not sign exactly as it stands."""
+    signer = document.get("signer") if isinstance(document, dict) else None
+    if not isinstance(signer, dict) or "signature" not in document:
+        raise DomainError.of(field, "信任列表没有签名，无法确认它出自对方平台")
+    public_key_pem = signer.get("public_key_pem")
+    if (
+        signer.get("key_id") != key_id
+        or not isinstance(public_key_pem, str)
+        or key_id_of(public_key_pem) != key_id
+    ):
+        raise DomainError.of(field, "信任列表不是由登记的对方平台密钥签名的（签名密钥标识不符）")
+    unsigned = {name: value for name, value in document.items() if name != "signature"}
+    try:
+        signature = base64.b64decode(document["signature"], validate=True)
+        public_key = _public_key(public_key_pem)
+        message = canonical(unsigned)
+    except (binascii.Error, TypeError, ValueError, CryptoError) as error:
+        raise DomainError.of(field, "信任列表的签名或签名公钥格式不正确") from error
+    if not sm2_verify(public_key, signature, message):
+        raise DomainError.of(field, "信任列表的签名无效：列表内容在签名后被改动，或签名已损坏")
 
 
 # --- verification -----------------------------------------------------------------------------

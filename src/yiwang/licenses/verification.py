@@ -15,11 +15,13 @@ Verification, for anyone, without an account:
   nothing.
 
 Mutual recognition: an administrator imports another platform's published trust list
-(`yiwang licenses_trust add NAME --url …`), and refreshes it. The list is validated as a
-whole (every key id is the SM3 of its key) and refused when it names one of our own seals or
-speaks for one of our own issuers, or a seal another recognized platform already vouches for:
-a platform vouches for its own issuers only. A revocation once seen stays, whatever a later
-list says.
+(`yiwang licenses_trust add NAME --url … --key-id …`), and refreshes it. Every published
+list is signed by its platform's trust-list key (TrustListKey); the importer pins that key's
+id, given by the other platform out of band, and takes no list it did not sign, whether
+fetched or handed over as a file. The list is validated as a whole (every key id is the SM3
+of its key) and refused when it names one of our own seals or speaks for one of our own
+issuers, or a seal another recognized platform already vouches for: a platform vouches for
+its own issuers only. A revocation once seen stays, whatever a later list says.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -36,16 +39,24 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from yiwang.core import keys
 from yiwang.core.audit import record_audit
+from yiwang.core.crypto import SM2KeyPair
 from yiwang.core.errors import DomainError, FieldError
 from yiwang.core.identifiers import mask
 from yiwang.core.ratelimit import hit
 from yiwang.core.statements import RowInsert
 from yiwang.licenses import documents, identifiers, license_data, selectors, services, signing
-from yiwang.licenses.constants import HOLDER_ID_TYPE, HolderKind, UseKind, Verdict
+from yiwang.licenses.constants import (
+    HOLDER_ID_TYPE,
+    TRUST_LIST_KEY_PURPOSE,
+    HolderKind,
+    UseKind,
+    Verdict,
+)
 from yiwang.licenses.models import (
     ForeignPlatform,
     ForeignSeal,
@@ -53,6 +64,7 @@ from yiwang.licenses.models import (
     LicenseType,
     LicenseUse,
     Seal,
+    TrustListKey,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,6 +79,7 @@ MAX_JSON_DEPTH_ERROR = "电子证照文件的内容层级过深"
 FETCH_TIMEOUT_SECONDS = 10
 MAX_TRUST_LIST_BYTES = 5 * 1024 * 1024
 PERSON_ID_TYPE = HOLDER_ID_TYPE[HolderKind.PERSON]
+KEY_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class Channel:
@@ -467,6 +480,52 @@ def recognized_trust() -> tuple[signing.TrustList, dict[str, str]]:
     return signing.TrustList(seals), {seal.key_id: seal.platform.name for seal in foreign}
 
 
+# --- 互认共享: the trust list we publish, signed --------------------------------------------------
+
+
+def _make_trust_list_key(actor: str) -> TrustListKey:
+    key_pair = SM2KeyPair.generate()
+    public_key_pem = key_pair.public_pem().decode()
+    key_id = signing.key_id_of(public_key_pem)
+    made = TrustListKey.objects.create(
+        key_id=key_id,
+        public_key_pem=public_key_pem,
+        private_key_sealed=keys.seal(
+            TRUST_LIST_KEY_PURPOSE, key_pair.private_pem().decode(), context=key_id
+        ),
+    )
+    record_audit("license.trust_list_key_made", actor=actor, target=f"TrustListKey:{made.pk}")
+    return made
+
+
+def current_trust_list_key() -> TrustListKey:
+    """The key our trust list is signed with, made on first need (one at a time: the
+    database admits a single current key, so a racing maker reads the winner's)."""
+    key = TrustListKey.objects.filter(current=True).first()
+    if key is not None:
+        return key
+    try:
+        with transaction.atomic():
+            return _make_trust_list_key(actor="system")
+    except IntegrityError:
+        return TrustListKey.objects.get(current=True)
+
+
+@transaction.atomic
+def rotate_trust_list_key(*, actor: str) -> TrustListKey:
+    """A new signing key for our trust list; the platforms recognizing us must pin its id."""
+    TrustListKey.objects.select_for_update().filter(current=True).update(current=False)
+    return _make_trust_list_key(actor)
+
+
+def published_trust_list() -> dict:
+    """Our trust list as published at the well-known URL: every seal, signed."""
+    key = current_trust_list_key()
+    pem = keys.open_sealed(TRUST_LIST_KEY_PURPOSE, key.private_key_sealed, context=key.key_id)
+    document = selectors.trust_list_document()
+    return signing.sign_trust_document(document, SM2KeyPair.from_pem(pem.encode()))
+
+
 # --- 互认共享: importing another platform's trust list --------------------------------------------
 
 
@@ -576,28 +635,60 @@ class TrustImport:
     removed: int
 
 
+def signer_key_id(value: str) -> str:
+    """A trust-list key id as typed (the SM3 hex of the other platform's public key)."""
+    key_id = (value or "").strip().lower()
+    if not KEY_ID.fullmatch(key_id):
+        raise DomainError.of(
+            "signer_key_id", "信任列表签名密钥标识应为64位十六进制字符（对方平台公钥的 SM3 摘要）"
+        )
+    if TrustListKey.objects.filter(key_id=key_id).exists():
+        raise DomainError.of("signer_key_id", "这是本平台自己的信任列表签名密钥，不能用于互认")
+    return key_id
+
+
+def signed_trust_list(document: object, *, key_id: str) -> signing.TrustList:
+    """The seals of a trust list signed by the pinned key `key_id`, or refused with why."""
+    signing.check_trust_signature(document, key_id=key_id, field="trust_list")
+    return signing.TrustList.from_document(document, field="trust_list")
+
+
+def _pinned_key(platform: ForeignPlatform | None, given: str) -> str:
+    if given:
+        return signer_key_id(given)
+    if platform is None or not platform.signer_key_id:
+        raise DomainError.of("signer_key_id", "请填写对方平台线下告知的信任列表签名密钥标识")
+    return platform.signer_key_id
+
+
 @transaction.atomic
-def import_trust_list(*, name: str, document: object, actor: str, url: str = "") -> TrustImport:
-    """Recognize platform `name` (made if new) with the seals of its trust list `document`;
-    a platform already known has its seals brought in line with the list. Audited."""
+def import_trust_list(
+    *, name: str, document: object, actor: str, url: str = "", key_id: str = ""
+) -> TrustImport:
+    """Recognize platform `name` (made if new) with the seals of its trust list `document`,
+    which the key `key_id` must have signed (a known platform's pinned key when not given;
+    given, it is pinned anew); a platform already known has its seals brought in line with
+    the list. Audited."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise DomainError.of("name", "平台名称不能为空且不超过100个字")
-    trust = signing.TrustList.from_document(document, field="trust_list")
     platform = ForeignPlatform.objects.select_for_update().filter(name=name).first()
+    pinned = _pinned_key(platform, key_id)
+    trust = signed_trust_list(document, key_id=pinned)
     _check_foreign(platform, trust)
     if platform is None:
         platform = ForeignPlatform.objects.create(name=name, trust_list_url=url)
     elif url and url != platform.trust_list_url:
         platform.trust_list_url = url
+    platform.signer_key_id = pinned
     platform.refreshed_at = timezone.now()
-    platform.save(update_fields=["trust_list_url", "refreshed_at"])
+    platform.save(update_fields=["trust_list_url", "signer_key_id", "refreshed_at"])
     counts = _sync_seals(platform, trust)
     record_audit(
         "license.trust_list_imported",
         actor=actor,
         target=f"ForeignPlatform:{platform.pk}",
-        detail={"name": name, "url": url, "seals": len(trust), **counts},
+        detail={"name": name, "url": url, "signer_key_id": pinned, "seals": len(trust), **counts},
     )
     return TrustImport(platform=platform, seals=len(trust), **counts)
 

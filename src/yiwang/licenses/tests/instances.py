@@ -1,5 +1,6 @@
 """Another Yiwang deployment for tests: its own process, SQLite database and master key,
-with one seal and one license signed there (mutual recognition, the public verify page)."""
+with one seal and one license signed there, and the id of the key its trust list is signed
+with, as its operator would give it (mutual recognition, the public verify page)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ MAKE_LICENSE = """
 import json
 from django.utils import timezone
 from yiwang.core.identifiers import make_uscc
-from yiwang.licenses import documents, services
+from yiwang.licenses import documents, services, verification
 from yiwang.licenses.models import LicenseType
 from yiwang.regions.models import Organization, Region
 
@@ -52,7 +53,10 @@ license = services.sign_license(
     data={"business_scope": "热食类食品制售", "premises": "武汉市江汉区解放大道1号"},
     issued_on=timezone.localdate(),
 )
-print(json.dumps(documents.license_document(license), ensure_ascii=False))
+print(json.dumps({
+    "license": documents.license_document(license),
+    "trust_list_key_id": verification.current_trust_list_key().key_id,
+}, ensure_ascii=False))
 """
 
 
@@ -60,6 +64,7 @@ print(json.dumps(documents.license_document(license), ensure_ascii=False))
 class Instance:
     url: str
     license: dict  # the JSON download of a license it issued
+    trust_list_key_id: str  # what its operator tells the platforms that recognize it
 
 
 def manage(env: dict, *arguments: str) -> str:
@@ -117,7 +122,7 @@ def running_instance(home: Path) -> Iterator[Instance]:
     url = f"http://127.0.0.1:{port}"
     env = _instance_env(home, url)
     _copy_database(_migrated_database(), home / "instance.sqlite3")
-    document = json.loads(manage(env, "shell", "-c", MAKE_LICENSE).strip().splitlines()[-1])
+    made = json.loads(manage(env, "shell", "-c", MAKE_LICENSE).strip().splitlines()[-1])
     log = home / "server.log"
     with log.open("w") as output:
         server = subprocess.Popen(
@@ -128,7 +133,7 @@ def running_instance(home: Path) -> Iterator[Instance]:
         )
     try:
         wait_until_healthy(url, server, log)
-        yield Instance(url=url, license=document)
+        yield Instance(url=url, **made)
     finally:
         server.terminate()
         try:

@@ -1,7 +1,8 @@
 """互认共享 across two real deployments: a second Yiwang instance, in its own process with its
 own SQLite database and its own master key, makes a seal and signs a license; this platform
-imports its published trust list (over HTTP, from the well-known address) and verifies that
-license offline: unknown issuer before the import, valid after, tampered when a field changes.
+imports its published trust list (over HTTP, from the well-known address, signed by the key
+whose id its operator gave) and verifies that license offline: unknown issuer before the
+import, valid after, tampered when a field changes.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def test_a_license_of_another_deployment_verifies_here_once_its_trust_list_is_im
     assert before.verdict == Verdict.UNKNOWN_ISSUER
 
     trust_url = f"{second_instance.url}/.well-known/yiwang-trust-list.json"
-    call_command("licenses_trust", "add", "湖北政务服务平台", "--url", trust_url)
+    key = ("--key-id", second_instance.trust_list_key_id)
+    call_command("licenses_trust", "add", "湖北政务服务平台", "--url", trust_url, *key)
 
     outcome = upload(document)
     assert outcome.verdict == Verdict.VALID, outcome.detail

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from yiwang.licenses import documents, identifiers, selectors
+from yiwang.licenses import documents, identifiers, selectors, signing, verification
 from yiwang.licenses.models import LicenseUse
 from yiwang.licenses.tests.factories import sign
 
@@ -146,6 +146,10 @@ def test_the_trust_list_is_published_at_the_well_known_address(client, seal):
     assert client.get("/api/licenses/trust-list").json()["seals"] == document["seals"]
     assert client.post("/.well-known/yiwang-trust-list.json").status_code == 405
     assert selectors.trust_list_document()["seals"] == document["seals"]
+    key_id = verification.current_trust_list_key().key_id
+    assert document["signer"]["key_id"] == key_id
+    signing.check_trust_signature(document, key_id=key_id)
+    signing.check_trust_signature(client.get("/api/licenses/trust-list").json(), key_id=key_id)
 
 
 def _file(name: str, data: bytes) -> SimpleUploadedFile:
