@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.utils import timezone
 
 from yiwang.core.admin import WrittenByServicesAdmin
@@ -215,16 +216,24 @@ class LicenseAdmin(FoundByIdentifier, WrittenByServicesAdmin):
 # --- 互认共享: other platforms whose licenses verify here (licenses.verification) -------------
 
 
+def _https_field(field, **kwargs):
+    """A model field's form field; an address typed without a scheme is taken as https, the
+    only scheme fetch_trust_list accepts."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class ForeignPlatformForm(forms.ModelForm):
     """A new platform is recognized by fetching its trust list now, signed by the key whose id
     the platform gave out of band; a refused list (bad document or signature, a seal or
     issuer of ours, a seal another platform lists) refuses the form."""
 
-    trust_list_url = forms.URLField(label="信任列表地址", required=False, assume_scheme="https")
-
     class Meta:
         model = ForeignPlatform
         fields = ("name", "trust_list_url", "signer_key_id", "active")
+        # The form the admin derives for the change page skips the admin's field hooks.
+        formfield_callback = staticmethod(_https_field)
 
     def clean(self):
         cleaned = super().clean()
@@ -283,6 +292,7 @@ class ForeignPlatformAdmin(admin.ModelAdmin):
     「刷新信任列表」 fetches the list again; clearing 信任中 stops recognizing the platform."""
 
     form = ForeignPlatformForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # the add page's form
     list_display = ("name", "trust_list_url", "signer_key_id", "active", "refreshed_at")
     list_filter = ("active",)
     search_fields = ("name",)
