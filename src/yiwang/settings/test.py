@@ -29,3 +29,9 @@ OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = oidc_signing_key(  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # One file per test run, so two runs side by side never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# The live server answers each keep-alive client in a thread of its own, and a persistent
+# connection would stay open in it as long as the client's socket: at the end of the session
+# the test database could not be dropped ("being accessed by other users"). Closed after
+# every request instead (Django's test client keeps its own connection regardless).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
