@@ -514,7 +514,7 @@ def current_trust_list_key() -> TrustListKey:
 @transaction.atomic
 def rotate_trust_list_key(*, actor: str) -> TrustListKey:
     """A new signing key for our trust list; the platforms recognizing us must pin its id."""
-    TrustListKey.objects.select_for_update().filter(current=True).update(current=False)
+    TrustListKey.objects.filter(current=True).update(current=False)
     return _make_trust_list_key(actor)
 
 

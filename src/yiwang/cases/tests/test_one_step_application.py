@@ -1,11 +1,9 @@
 """一次提交: POST /api/applications takes form, files and submission at once; all or nothing."""
 
 import json
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from yiwang.cases import services
 from yiwang.cases.constants import CaseStatus, MaterialSource
@@ -13,6 +11,7 @@ from yiwang.cases.models import Case, CaseEvent, CaseMaterial
 from yiwang.cases.tests.factories import PDF
 from yiwang.catalog.tests.factories import food_guide
 from yiwang.core.models import AuditRecord, Event, StoredFile
+from yiwang.core.tests.racing import at_once
 from yiwang.identity.testing import sign_in_as
 
 pytestmark = pytest.mark.django_db
@@ -154,27 +153,18 @@ def test_who_may_submit(client, applicant, other_applicant, form_item, world):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_retries_make_one_case(applicant, form_item):
-    start = threading.Barrier(2)
     numbers: list[str] = []
 
     def send() -> None:
-        start.wait()
-        try:
-            case, _ = services.submit_application(
-                applicant.account,
-                form_item.implementation_code,
-                form={"premises": "五一大道1号"},
-                uploads=[services.Upload(APPLICATION_FORM, "a.pdf", PDF)],
-                idempotency_key="racing",
-            )
-            numbers.append(case.number)
-        finally:
-            connection.close()
+        case, _ = services.submit_application(
+            applicant.account,
+            form_item.implementation_code,
+            form={"premises": "五一大道1号"},
+            uploads=[services.Upload(APPLICATION_FORM, "a.pdf", PDF)],
+            idempotency_key="racing",
+        )
+        numbers.append(case.number)
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once(send, send)
     assert len(numbers) == 2 and numbers[0] == numbers[1], numbers
     assert Case.objects.count() == 1
